@@ -1,0 +1,148 @@
+"""SQL generated from the registry: value normalisation, typing and column-level checks.
+
+Everything here is set-based (one scan per check over a staged table), never a Python loop over rows.
+Each check yields rows of (_file, _row, column, code, severity, value, message).
+"""
+from __future__ import annotations
+
+from etl.schema import BOOL, DATE, DEC, INT, TEXT, Column, Table
+
+WS = " \t\r\n\u3000\u00a0\ufeff\u200b"
+FULL = "０１２３４５６７８９．－＋，％（）：　"
+HALF = "0123456789.-+,%(): "
+TRUE_WORDS = ("是", "1", "y", "yes", "true", "t", "√", "✓", "✔", "有", "对")
+FALSE_WORDS = ("否", "0", "n", "no", "false", "f", "×", "✗", "✘", "x", "无", "错")
+SCI = r"^[+-]?\d+(\.\d+)?[eE][+-]?\d+$"
+DATE_FORMS = (  # (regex, y, m, d groups); an xlsx datetime cell may carry a time part
+    r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$",
+    r"^(\d{4})/(\d{1,2})/(\d{1,2})$",
+    r"^(\d{4})年(\d{1,2})月(\d{1,2})日$",
+)
+BOOL_HINT = "请填“是”或“否”（也可填 1/0、Y/N、TRUE/FALSE、√/×）。"
+DATE_HINT = "日期格式无法识别：请写成 2024-03-15、2024/3/15 或 2024年3月15日。"
+
+
+def lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def norm(raw: str) -> str:
+    """Trimmed text with full-width digits/signs made half-width; NULL when empty."""
+    return f"nullif(trim(translate({raw}, {lit(FULL)}, {lit(HALF)}), {lit(WS)}), '')"
+
+
+def norm_text(raw: str) -> str:
+    return f"nullif(trim({raw}, {lit(WS)}), '')"
+
+
+def number_text(raw: str, percent: bool) -> str:
+    """Normalised number text: thousands separators removed, a % sign removed where allowed."""
+    v = norm(raw)
+    v = (f"CASE WHEN regexp_matches({v}, '^[+-]?\\d{{1,3}}(,\\d{{3}})+(\\.\\d+)?%?$') "
+         f"THEN replace({v}, ',', '') ELSE {v} END")
+    if percent:
+        v = f"regexp_replace({v}, '%$', '')"
+    return v
+
+
+def typed(col: Column, raw: str) -> str:
+    """SQL turning the raw text column into the contract type (NULL when empty or invalid)."""
+    if col.kind == INT:
+        v = number_text(raw, col.percent)
+        return f"TRY_CAST(CASE WHEN regexp_matches({v}, '^[+-]?\\d+(\\.0+)?$') THEN TRY_CAST({v} AS DOUBLE) END AS {col.sql_type})"
+    if col.kind == DEC:
+        v = number_text(raw, col.percent)
+        return (f"TRY_CAST(CASE WHEN regexp_matches({v}, '^[+-]?(\\d+(\\.\\d*)?|\\.\\d+)$') "
+                f"THEN TRY_CAST({v} AS DOUBLE) END AS {col.sql_type})")
+    if col.kind == BOOL:
+        v = f"lower({norm(raw)})"
+        yes = ", ".join(lit(w) for w in TRUE_WORDS)
+        no = ", ".join(lit(w) for w in FALSE_WORDS)
+        return f"CASE WHEN {v} IN ({yes}) THEN TRUE WHEN {v} IN ({no}) THEN FALSE END"
+    if col.kind == DATE:
+        v = norm(raw)
+        parts = []
+        for rx in DATE_FORMS:
+            ymd = ", ".join(f"CAST(regexp_extract({v}, {lit(rx)}, {g}) AS INTEGER)" for g in (1, 2, 3))
+            parts.append(f"WHEN regexp_matches({v}, {lit(rx)}) THEN TRY_CAST(printf('%04d-%02d-%02d', {ymd}) AS DATE)")
+        return "CASE " + " ".join(parts) + " END"
+    if col.is_code or col.enum:
+        return norm(raw)
+    return norm_text(raw)
+
+
+def _check(col: Column, cond: str, code: str, message: str, severity: str = "error") -> str:
+    return (f"SELECT _file, _row, {lit(col.name)} AS col, {lit(code)} AS code, {lit(severity)} AS severity, "
+            f"r_{col.name} AS value, {lit(message)} AS message FROM stg WHERE {cond}")
+
+
+def _fmt(x: float | None) -> str:
+    return "" if x is None else (str(int(x)) if float(x).is_integer() else str(x))
+
+
+def column_checks(table: Table, enum_values: dict[str, tuple[str, ...]], fk_sql: dict[str, str]) -> list[str]:
+    """SELECTs over the staged table `stg` (raw r_<col> and typed <col>) that find column-level problems."""
+    out = []
+    for col in table.columns:
+        c, r = col.name, f"r_{col.name}"
+        present = f"{norm_text(r)} IS NOT NULL"
+        if col.required:
+            out.append(_check(col, f"NOT ({present})", "missing_value", "必填项为空，请填写。"))
+        if col.kind == INT:
+            hint = "应为整数" + ("（可带%号）" if col.percent else "") + "，不要带单位或文字，如 12。"
+            out.append(_check(col, f"{present} AND {c} IS NULL", "bad_integer", hint))
+        elif col.kind == DEC:
+            msg = "应为数字，不要带单位或文字（如“万”“元”），如 12.5。"
+            if col.percent:
+                msg = "应为0–100之间的百分数，如 85 或 85%。"
+            out.append(_check(col, f"{present} AND {c} IS NULL", "bad_decimal", msg))
+        elif col.kind == BOOL:
+            out.append(_check(col, f"{present} AND {c} IS NULL", "bad_boolean", BOOL_HINT))
+        elif col.kind == DATE:
+            serial = f"regexp_matches({norm(r)}, '^\\d{{5}}(\\.\\d+)?$')"
+            out.append(_check(col, f"{present} AND {c} IS NULL AND {serial}", "bad_date",
+                              "看起来是Excel的日期序号：请把该列设置为“日期”格式，写成 2024-03-15。"))
+            out.append(_check(col, f"{present} AND {c} IS NULL AND NOT {serial}", "bad_date", DATE_HINT))
+        if col.kind in (INT, DEC):
+            if col.min is not None:
+                out.append(_check(col, f"{c} < {col.min}", "below_minimum", f"不能小于{_fmt(col.min)}。"))
+            if col.max is not None:
+                out.append(_check(col, f"{c} > {col.max}", "above_maximum", f"不能大于{_fmt(col.max)}。"))
+            if col.warn_min is not None or col.warn_max is not None:
+                lo, hi = col.warn_min, col.warn_max
+                out.append(_check(col, f"{c} < {lo} OR {c} > {hi}", "unusual_value",
+                                  f"数值不在常见范围{_fmt(lo)}–{_fmt(hi)}内，请核对。", "warning"))
+            if col.step:
+                out.append(_check(col, f"{c} IS NOT NULL AND ({c} / {col.step}) <> floor({c} / {col.step})",
+                                  "bad_step", f"应为{_fmt(col.step)}的整数倍（如 0.5、1、1.5）。"))
+        if col.not_future:
+            out.append(_check(col, f"{c} > year(current_date)", "future_year", "年度不能晚于当前年份。"))
+        if col.is_code:
+            out.append(_check(col, f"regexp_matches({norm(r)}, {lit(SCI)})", "scientific_notation",
+                              "编码被Excel转成了科学计数法（如 1.1E+17），原编码已丢失：请把该列设置为“文本”格式后重新输入。"))
+            if col.regex:
+                out.append(_check(col, f"{c} IS NOT NULL AND NOT regexp_matches({norm(r)}, {lit(SCI)}) "
+                                       f"AND NOT regexp_matches({c}, {lit(col.regex)})",
+                                  "bad_format", f"格式应为{col.regex_hint}，请核对（编码列请设为“文本”格式，保留开头的0）。"))
+        if col.enum:
+            values = enum_values[col.enum]
+            shown = "、".join(values) if len(values) <= 12 else "、".join(values[:12]) + "等"
+            out.append(_check(col, f"{c} IS NOT NULL AND {c} NOT IN (SELECT value FROM cur_cfg_enum WHERE domain = {lit(col.enum)})",
+                              "not_in_enum", f"不是允许的取值，可选：{shown}。"))
+        if col.kind == TEXT and not col.is_code and not col.enum:
+            if col.max_len:
+                out.append(_check(col, f"length({c}) > {col.max_len}", "too_long", f"不能超过{col.max_len}个字。"))
+            if col.min_len:
+                out.append(_check(col, f"length({c}) < {col.min_len}", "too_short", f"不能少于{col.min_len}个字。"))
+        if col.kind == TEXT:
+            out.append(_check(col, f"regexp_matches({c}, '[\\r\\n]')", "has_newline",
+                              "单元格内含有换行：请删除换行；若是CSV文件，可能是某个引号没有配对，请检查本行和上一行。"))
+        if col.fk and col.name in fk_sql:
+            ref_table = col.fk.split(".")[0]
+            out.append(_check(col, f"{c} IS NOT NULL AND {c} NOT IN ({fk_sql[col.name]})", "unknown_reference",
+                              f"找不到这个编码：请先上传对应的{REF_LABEL.get(ref_table, ref_table)}，或检查编码是否填错。"))
+    return out
+
+
+REF_LABEL = {"dim_city": "市", "dim_county": "县区", "dim_township": "乡镇街道", "dim_deputy": "代表名册",
+             "dim_handling_unit": "承办单位", "dim_liaison_station": "联络站点"}

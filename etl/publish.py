@@ -1,0 +1,330 @@
+"""The versioned warehouse: immutable DuckDB snapshots plus an atomically swapped CURRENT pointer.
+
+A writer takes an OS file lock, copies the current snapshot to a temp file, applies the whole batch in one
+transaction, rebuilds the marts, checkpoints, closes, fsyncs, renames it to vNNNNNN.duckdb and atomically
+replaces CURRENT. Any failure before the swap leaves the published data untouched. Readers open the file
+named by CURRENT read-only; a new file name per version means no reader ever sees a stale instance.
+"""
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from etl import schema, warehouse
+from etl.appstore import AppStore, now
+from etl.problems import EtlError, ValidationFailed, WriterBusy
+from etl.validate import Batch, validate_batch
+
+KEEP_SNAPSHOTS = 20
+FAULT_ENV = "NPC_FAULT"  # test hook: name of a publish step at which to fail
+
+
+class InjectedFault(RuntimeError):
+    pass
+
+
+class PublishFailed(EtlError):
+    def __init__(self, reason: str):
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return f"发布失败，数据未作任何改动：{self.reason}"
+
+
+@dataclass(frozen=True)
+class Paths:
+    root: Path
+
+    @property
+    def warehouse(self) -> Path:
+        return self.root / "warehouse"
+
+    @property
+    def uploads(self) -> Path:
+        return self.root / "uploads"
+
+    @property
+    def current(self) -> Path:
+        return self.warehouse / "CURRENT"
+
+    @property
+    def app_db(self) -> Path:
+        return self.root / "app.sqlite"
+
+    def snapshot(self, version: int) -> Path:
+        return self.warehouse / f"v{version:06d}.duckdb"
+
+    def store(self) -> AppStore:
+        return AppStore(self.app_db)
+
+
+def data_paths(root: str | Path | None = None) -> Paths:
+    """The data directory: `root`, else $NPC_DATA_DIR, else ./data next to the code."""
+    if root is None:
+        root = os.environ.get("NPC_DATA_DIR") or Path(__file__).resolve().parent.parent / "data"
+    return Paths(Path(root))
+
+
+def current_version(p: Paths) -> int | None:
+    try:
+        name = p.current.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    return int(name[1:7]) if name.startswith("v") else None
+
+
+def open_snapshot(p: Paths, version: int | None = None) -> tuple[int, duckdb.DuckDBPyConnection]:
+    """A read-only, locked-down connection to a snapshot (default: the current one)."""
+    version = version or current_version(p)
+    if version is None:
+        raise FileNotFoundError("数据仓库尚未建立：请先运行 python -m etl build")
+    con = duckdb.connect(str(p.snapshot(version)), read_only=True, config=READER_CONFIG)
+    return version, con
+
+
+READER_CONFIG = {"enable_external_access": "false", "autoinstall_known_extensions": "false",
+                 "autoload_known_extensions": "false", "allow_community_extensions": "false",
+                 "lock_configuration": "true"}
+
+
+@contextmanager
+def writer_lock(p: Paths, timeout: float = 30.0):
+    """One writer at a time across processes (flock); raises WriterBusy after `timeout` seconds."""
+    p.warehouse.mkdir(parents=True, exist_ok=True)
+    fd = os.open(p.warehouse / "writer.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise WriterBusy() from None
+                time.sleep(0.1)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def _fault(point: str) -> None:
+    if os.environ.get(FAULT_ENV) == point:
+        raise InjectedFault(point)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _swap_current(p: Paths, version: int) -> None:
+    tmp = p.warehouse / "CURRENT.tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(f"v{version:06d}.duckdb\n")
+        f.flush()
+        os.fsync(f.fileno())
+    _fault("before_swap")
+    os.replace(tmp, p.current)
+    _fsync(p.warehouse)
+
+
+def _next_version(p: Paths) -> int:
+    found = [int(f.name[1:7]) for f in p.warehouse.glob("v??????.duckdb")]
+    logged = p.store().rows("SELECT max(version) AS v FROM meta_version_log")[0]["v"] or 0
+    return max(found + [logged, 0]) + 1
+
+
+def _finish(p: Paths, tmp: Path, version: int, meta: dict) -> None:
+    """Marts, meta_version, checkpoint, fsync, rename, pointer swap."""
+    from etl.marts import build_marts
+    con = duckdb.connect(str(tmp))
+    try:
+        con.execute("INSERT INTO meta_version VALUES (?, ?, ?, ?, ?, ?)",
+                    (version, now(), meta["user"], meta["kind"], meta["reason"], meta["base"]))
+        _fault("before_marts")
+        build_marts(con)
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    _fsync(tmp)
+    final = p.snapshot(version)
+    os.rename(tmp, final)
+    _fsync(p.warehouse)
+    _swap_current(p, version)
+    p.store().log_version(version, user=meta["user"], kind=meta["kind"], reason=meta["reason"],
+                          base_version=meta["base"], tables=meta.get("tables", ""), files=meta.get("files", ""))
+    _prune(p, version)
+
+
+def init_warehouse(p: Paths, user: str = "系统") -> int:
+    """An empty warehouse with the contract's schema and default configuration (version 1 of a new city)."""
+    with writer_lock(p):
+        if current_version(p) is not None:
+            return current_version(p)
+        version = _next_version(p)
+        tmp = p.warehouse / f".v{version:06d}.tmp"
+        tmp.unlink(missing_ok=True)
+        try:
+            con = duckdb.connect(str(tmp))
+            warehouse.create_schema(con)
+            warehouse.seed_config(con)
+            con.close()
+            _finish(p, tmp, version, dict(user=user, kind="init", reason="建立空数据仓库", base=None))
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        return version
+
+
+def validate(p: Paths, inputs: list[tuple[str, bytes]], table: str | None = None,
+             modes: dict[str, str] | None = None) -> Batch:
+    base = current_version(p)
+    return validate_batch(inputs, p.snapshot(base) if base else None, base, table, modes)
+
+
+def publish(p: Paths, batch: Batch, user: str, reason: str = "", lock_timeout: float = 30.0,
+            table: str | None = None) -> int:
+    """Publish a validated batch as a new version; returns the version number. Never half-loads."""
+    if not batch.ok:
+        raise ValidationFailed(batch.problems)
+    if current_version(p) is None:
+        init_warehouse(p, user)
+    with writer_lock(p, lock_timeout):
+        base = current_version(p)
+        if base != batch.base_version:  # someone published meanwhile: validate again against it
+            inputs = [(f.name, f.data) for f in batch.files]
+            batch.close()
+            batch = validate(p, inputs, table, batch.modes)
+            if not batch.ok:
+                raise ValidationFailed(batch.problems)
+        version = _next_version(p)
+        tmp = p.warehouse / f".v{version:06d}.tmp"
+        store = p.store()
+        ids = store.allocate_ids(len(batch.files))
+        try:
+            shutil.copyfile(p.snapshot(base), tmp)
+            _fault("after_copy")
+            _apply(batch, tmp, ids, version, user)
+            _archive(p, batch)
+            _finish(p, tmp, version, dict(user=user, kind="publish", reason=reason, base=base,
+                                          tables=",".join(batch.tables), files=",".join(f.name for f in batch.files)))
+        except InjectedFault:
+            tmp.unlink(missing_ok=True)
+            raise
+        except (duckdb.Error, OSError) as exc:
+            tmp.unlink(missing_ok=True)
+            raise PublishFailed(_reason(exc)) from exc
+        for upload_id, f in zip(ids, batch.files):
+            mine = [q for q in batch.problems if q.file == f.name]
+            store.log_upload(upload_id, table=f.table, file_name=f.name, encoding=f.encoding, user=user,
+                             mode=batch.modes.get(f.table), rows_in=f.rows, rows_rejected=0, sha256=f.sha256,
+                             status="accepted", version=version, problems=mine)
+            store.audit(user, "upload", f.table or "", "accepted", f"{f.name} → v{version}", f.sha256)
+        return version
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc)
+    if "No space left" in text or "disk" in text.lower():
+        return "磁盘空间不足，请联系管理员清理磁盘后重试。"
+    return "数据库写入出错，请稍后重试或联系管理员（详情见服务器日志）。"
+
+
+def _apply(batch: Batch, tmp: Path, ids: list[int], version: int, user: str) -> None:
+    con = batch.con
+    con.execute(f"ATTACH '{tmp}' AS new")
+    try:
+        con.execute("BEGIN")
+        for name in batch.tables:
+            t = schema.BY_NAME[name]
+            key_match = " AND ".join(f"s.{k} = x.{k}" for k in t.key)
+            con.execute(f"DELETE FROM new.{name} x WHERE EXISTS (SELECT 1 FROM stg_{name} s WHERE {key_match})")
+            if batch.modes[name] == schema.REPLACE and t.county_sql:
+                county = t.county_sql.format(t="x", db="new.")
+                con.execute(f"DELETE FROM new.{name} x WHERE EXISTS (SELECT 1 FROM scope_{name} sc WHERE "
+                            f"sc.year = x.{t.year_column} AND sc.county_code = {county})")
+            files = [i for i, f in enumerate(batch.files) if f.table == name]
+            batch_of = "CASE _file " + " ".join(f"WHEN {i} THEN {ids[i]}" for i in files) + " END"
+            cols = ", ".join(t.column_names)
+            con.execute(f"INSERT INTO new.{name} ({cols}, _batch, _row) SELECT {cols}, {batch_of}, _row FROM stg_{name}")
+            _fault("mid_apply")
+        for i, f in enumerate(batch.files):
+            scope = ""
+            if batch.modes.get(f.table) == schema.REPLACE and schema.BY_NAME[f.table].county_sql:
+                pairs = con.execute(f"SELECT DISTINCT year, county_code FROM scope_{f.table} ORDER BY ALL").fetchall()
+                scope = ";".join(f"{y}:{c}" for y, c in pairs)
+            warnings = sum(1 for q in batch.problems if q.file == f.name and q.severity == "warning")
+            con.execute("INSERT INTO new.meta_batch VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                        (ids[i], version, f.table, f.name, f.sha256, f.encoding, user, now(),
+                         batch.modes.get(f.table), f.rows, warnings, scope))
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.execute("DETACH new")
+
+
+def _archive(p: Paths, batch: Batch) -> None:
+    """Keep every accepted file, named by its sha256 (never by the name the user gave)."""
+    p.uploads.mkdir(parents=True, exist_ok=True)
+    for f in batch.files:
+        target = p.uploads / f"{f.sha256}.{f.fmt}"
+        if not target.exists():
+            part = target.with_suffix(".part")
+            with open(part, "wb") as out:
+                out.write(f.data)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(part, target)
+    _fsync(p.uploads)
+
+
+def rollback(p: Paths, version: int, user: str, reason: str) -> int:
+    """Publish an exact copy of an earlier version's data as a new version (itself audited)."""
+    if not reason.strip():
+        raise EtlError("回滚必须填写原因。")
+    with writer_lock(p):
+        source = p.snapshot(version)
+        if not source.exists():
+            raise EtlError(f"版本 {version} 不存在或已被清理。")
+        base = current_version(p)
+        new = _next_version(p)
+        tmp = p.warehouse / f".v{new:06d}.tmp"
+        try:
+            shutil.copyfile(source, tmp)
+            _finish(p, tmp, new, dict(user=user, kind="rollback", reason=f"回滚到版本{version}：{reason}", base=base))
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        p.store().audit(user, "rollback", f"v{version}", "accepted", reason)
+        return new
+
+
+def _prune(p: Paths, current: int) -> None:
+    files = sorted(p.warehouse.glob("v??????.duckdb"))
+    for f in files[:-KEEP_SNAPSHOTS]:
+        if f.name != f"v{current:06d}.duckdb":
+            f.unlink(missing_ok=True)
+    for stale in p.warehouse.glob(".v*.tmp"):
+        if stale.stat().st_mtime < time.time() - 3600:
+            stale.unlink(missing_ok=True)
+
+
+def versions(p: Paths) -> list[dict]:
+    rows = p.store().rows("SELECT * FROM meta_version_log ORDER BY version DESC")
+    cur = current_version(p)
+    for r in rows:
+        r["current"] = r["version"] == cur
+        r["available"] = p.snapshot(r["version"]).exists()
+    return rows

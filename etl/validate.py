@@ -1,0 +1,274 @@
+"""Validate a batch of uploaded files against the contract, entirely in SQL, before anything is written.
+
+`validate_batch` reads every file, maps headers (Chinese or English) to one contract table, stages the rows
+in a scratch DuckDB, builds `cur_<table>` views (the warehouse as it would be after this batch), runs the
+column checks and the registry's rules, and returns a `Batch`: every problem with file, Excel row, Chinese
+column header, stable code, severity, Chinese message and value. Errors block the batch; warnings never do.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from etl import checks, schema, sqlfuncs, warehouse
+from etl.problems import ERROR, WARNING, Problem, ReadFailed
+from etl.read import RawFile, normalise_header, read_upload
+
+MAX_LISTED = 5000  # problems materialised per batch; the total is always counted
+
+
+@dataclass
+class FileReport:
+    name: str
+    table: str | None = None
+    fmt: str = ""
+    encoding: str = ""
+    sha256: str = ""
+    rows: int = 0
+    data: bytes = b""
+    problems: list[Problem] = field(default_factory=list)
+
+
+@dataclass
+class Batch:
+    files: list[FileReport]
+    problems: list[Problem]
+    counts: dict[str, int]              # severity -> total number (not capped)
+    base_version: int | None
+    con: duckdb.DuckDBPyConnection | None = None
+    modes: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.counts.get(ERROR, 0) == 0
+
+    @property
+    def tables(self) -> list[str]:
+        return sorted({f.table for f in self.files if f.table}, key=lambda n: schema.BY_NAME[n].order)
+
+    def close(self) -> None:
+        if self.con is not None:
+            self.con.close()
+            self.con = None
+
+
+def _header_index(table: schema.Table) -> dict[str, str]:
+    index = {}
+    for c in table.columns:
+        index[normalise_header(c.header)] = c.name
+        index[normalise_header(c.name)] = c.name
+    return index
+
+
+HEADER_INDEX = {t.name: _header_index(t) for t in schema.UPLOADABLE}
+
+
+def infer_table(headers: list[str]) -> str | None:
+    """The uploadable table whose headers cover the file best (no unknown columns preferred)."""
+    keys = [normalise_header(h) for h in headers]
+    scored = []
+    for name, index in HEADER_INDEX.items():
+        known = sum(k in index for k in keys)
+        if known:
+            scored.append((known - len(keys), known, name))
+    if not scored:
+        return None
+    scored.sort(reverse=True)
+    if len(scored) > 1 and scored[0][:2] == scored[1][:2]:
+        return None  # ambiguous: two tables fit equally well
+    return scored[0][2]
+
+
+def map_headers(raw: RawFile, table: schema.Table) -> tuple[dict[str, int], list[Problem]]:
+    """column name -> file column index; problems for unknown, duplicate and missing columns."""
+    index, mapping, problems = HEADER_INDEX[table.name], {}, []
+    for i, header in enumerate(raw.headers):
+        name = index.get(normalise_header(header))
+        if name is None:
+            problems.append(Problem("unknown_column", f"「{table.label}」没有这一列：请删除该列，或改成模板中的列名。",
+                                    row=1, column=header, value=header))
+        elif name in mapping:
+            other = raw.headers[mapping[name]]
+            problems.append(Problem("duplicate_column", f"与第{mapping[name] + 1}列“{other}”是同一列（中文名和英文名只能用一个），请删除其中一列。",
+                                    row=1, column=header, value=header))
+        else:
+            mapping[name] = i
+    for col in table.required_columns:
+        if col.name not in mapping:
+            problems.append(Problem("missing_column", f"缺少必填列“{col.header}”：请使用最新模板，不要删除或改动表头。",
+                                    row=1, column=col.header))
+    return mapping, problems
+
+
+def validate_batch(inputs: list[tuple[str, bytes]], snapshot: Path | None = None, base_version: int | None = None,
+                   table: str | None = None, modes: dict[str, str] | None = None) -> Batch:
+    """Validate files [(name, bytes)] against the snapshot at `snapshot` (None = empty warehouse)."""
+    files, raws = [], {}
+    for i, (name, data) in enumerate(inputs):
+        report = FileReport(name=name, data=data)
+        files.append(report)
+        try:
+            raw = read_upload(name, data)
+        except ReadFailed as failed:
+            report.problems += failed.problems
+            continue
+        report.fmt, report.encoding, report.sha256 = raw.fmt, raw.encoding, raw.sha256
+        report.rows = raw.table.num_rows
+        target = table or infer_table(raw.headers)
+        if target is None or target not in schema.BY_NAME or not schema.BY_NAME[target].uploadable:
+            report.problems.append(Problem("unknown_table", "无法根据表头判断这是哪一类数据：请使用模板的表头，或在上传时选择数据类型。", row=1))
+            continue
+        report.table = target
+        mapping, problems = map_headers(raw, schema.BY_NAME[target])
+        report.problems += problems
+        if not any(p.severity == ERROR for p in problems):
+            raws[i] = (raw, mapping)
+    for report in files:
+        for p in report.problems:
+            object.__setattr__(p, "file", report.name)
+    batch = Batch(files, [], {}, base_version, modes=dict(modes or {}))
+    for t in batch.tables:
+        batch.modes.setdefault(t, schema.BY_NAME[t].mode)
+    if any(f.problems for f in files) or not raws:
+        batch.problems = [p for f in files for p in f.problems]
+        batch.counts = _count(batch.problems)
+        if not raws and not batch.problems:
+            batch.problems.append(Problem("no_files", "没有可校验的文件。"))
+            batch.counts = _count(batch.problems)
+        return batch
+    batch.con = _stage(raws, files, snapshot, batch.modes)
+    listed, counts = _collect(batch.con, files)
+    batch.problems, batch.counts = listed, counts
+    return batch
+
+
+def _count(problems: list[Problem]) -> dict[str, int]:
+    counts = {ERROR: 0, WARNING: 0}
+    for p in problems:
+        counts[p.severity] += 1
+    return counts
+
+
+def _stage(raws, files, snapshot, modes) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(config={"autoinstall_known_extensions": "false", "autoload_known_extensions": "false"})
+    if snapshot is not None:
+        con.execute(f"ATTACH {checks.lit(str(snapshot))} AS w (READ_ONLY)")
+    else:
+        con.execute("ATTACH ':memory:' AS w")
+        con.execute("USE w")
+        warehouse.create_schema(con)
+        warehouse.seed_config(con)
+        con.execute("USE memory")
+    con.execute("CREATE TEMP TABLE problems (_file INTEGER, _row INTEGER, col VARCHAR, code VARCHAR, "
+                "severity VARCHAR, value VARCHAR, message VARCHAR)")
+    by_table: dict[str, list[int]] = {}
+    for i, (raw, mapping) in raws.items():
+        by_table.setdefault(files[i].table, []).append(i)
+        con.register(f"arrow_{i}", raw.table)
+        _numeric_code_cells(con, i, raw, mapping, schema.BY_NAME[files[i].table])
+    for name, idxs in by_table.items():
+        t = schema.BY_NAME[name]
+        selects = []
+        for i in idxs:
+            raw, mapping = raws[i]
+            cols = ", ".join(f"c{mapping[c.name]} AS r_{c.name}" if c.name in mapping else f"CAST(NULL AS VARCHAR) AS r_{c.name}"
+                             for c in t.columns)
+            selects.append(f"SELECT {i} AS _file, _row, {cols} FROM arrow_{i}")
+        typed = ", ".join(f"{checks.typed(c, 'r_' + c.name)} AS {c.name}" for c in t.columns)
+        con.execute(f"CREATE TEMP TABLE stg_{name} AS SELECT *, {typed} FROM ({' UNION ALL '.join(selects)})")
+        for c in t.columns:
+            if c.derived_from:
+                con.execute(f"UPDATE stg_{name} SET {c.name} = year({c.derived_from}) WHERE {c.name} IS NULL")
+    _current_views(con, by_table, modes)
+    sqlfuncs.install(con, "cur_cfg_rule")
+    for name in by_table:
+        _check_table(con, schema.BY_NAME[name], snapshot is not None)
+    return con
+
+
+def _numeric_code_cells(con, i, raw: RawFile, mapping, table) -> None:
+    """xlsx cells stored as numbers in identifier columns lose leading zeros: reject them."""
+    code_cols = {mapping[c.name]: c for c in table.columns if c.is_code and c.name in mapping}
+    rows = [(i, r, code_cols[ci].name, "number_as_code", ERROR, None,
+             "编码存成了数字格式：请把该列设置为“文本”格式后重新输入编码（保留开头的0）。")
+            for r, ci in raw.numeric_cells if ci in code_cols]
+    if rows:
+        con.executemany("INSERT INTO problems VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+
+
+def _county_of(t: schema.Table, alias: str, db: str) -> str:
+    return t.county_sql.format(t=alias, db=db)
+
+
+def _current_views(con, by_table, modes) -> None:
+    for t in schema.SNAPSHOT_TABLES:
+        cols = ", ".join(t.column_names)
+        if t.name not in by_table:
+            con.execute(f"CREATE TEMP VIEW cur_{t.name} AS SELECT {cols} FROM w.{t.name}")
+            continue
+        keep = "TRUE"
+        if t.key:
+            match = " AND ".join(f"s.{k} = x.{k}" for k in t.key)
+            keep = f"NOT EXISTS (SELECT 1 FROM stg_{t.name} s WHERE {match})"
+        if modes[t.name] == schema.REPLACE and t.year_column and t.county_sql:
+            con.execute(f"CREATE TEMP TABLE scope_{t.name} AS SELECT DISTINCT {t.year_column} AS year, "
+                        f"{_county_of(t, 's', 'cur_')} AS county_code FROM stg_{t.name} s WHERE {t.year_column} IS NOT NULL")
+            keep += (f" AND NOT EXISTS (SELECT 1 FROM scope_{t.name} sc WHERE sc.year = x.{t.year_column} "
+                     f"AND sc.county_code = {_county_of(t, 'x', 'w.')})")
+        con.execute(f"CREATE TEMP VIEW cur_{t.name} AS SELECT {cols} FROM w.{t.name} x WHERE {keep} "
+                    f"UNION ALL SELECT {cols} FROM stg_{t.name}")
+
+
+def _check_table(con, t: schema.Table, has_warehouse: bool) -> None:
+    fk_sql = {c.name: f"SELECT {c.fk.split('.')[1]} FROM cur_{c.fk.split('.')[0]}" for c in t.columns if c.fk}
+    enum_values = {c.enum: schema.enum_values(c.enum) for c in t.columns if c.enum}
+    sqls = [s.replace("FROM stg WHERE", f"FROM stg_{t.name} WHERE")
+            for s in checks.column_checks(t, enum_values, fk_sql)]
+    for c in t.columns:
+        if c.derived_from:
+            sqls.append(f"SELECT _file, _row, '{c.name}', 'year_mismatch', 'error', r_{c.name}, "
+                        f"'年度与{t.column(c.derived_from).header}所在年份不一致，请核对。' FROM stg_{t.name} "
+                        f"WHERE {checks.norm('r_' + c.name)} IS NOT NULL AND {c.name} <> year({c.derived_from})")
+    if t.key:
+        key = ", ".join(t.key)
+        not_null = " AND ".join(f"{k} IS NOT NULL" for k in t.key)
+        heads = "+".join(t.column(k).header for k in t.key)
+        sqls.append(f"SELECT _file, _row, '{t.key[-1]}', 'duplicate_key', 'error', CAST({t.key[-1]} AS VARCHAR), "
+                    f"'与第' || others || '行重复（{heads}相同），同一记录只能出现一次。' FROM ("
+                    f"SELECT _file, _row, {key}, count(*) OVER w2 AS n, "
+                    f"array_to_string(list_filter(list(_row) OVER w2, lambda x: x <> _row), '、') AS others "
+                    f"FROM stg_{t.name} WHERE {not_null} WINDOW w2 AS (PARTITION BY {key})) WHERE n > 1")
+        if has_warehouse and t.county_sql and t.year_column not in t.key and len(t.key) == 1:
+            k = t.key[0]
+            sqls.append(f"SELECT t._file, t._row, '{k}', 'key_in_other_county', 'error', t.{k}, "
+                        f"'该编号已被其他县区的记录使用：编号须全市唯一，请改用本县区的编号。' FROM stg_{t.name} t "
+                        f"JOIN w.{t.name} x ON x.{k} = t.{k} WHERE {_county_of(t, 'x', 'cur_')} <> {_county_of(t, 't', 'cur_')}")
+    for rule in t.rules:
+        sqls.append(f"SELECT t._file, t._row, {checks.lit(rule.column)}, {checks.lit(rule.code)}, {checks.lit(rule.severity)}, "
+                    f"CAST(t.r_{rule.column} AS VARCHAR), {checks.lit(rule.message)} FROM stg_{t.name} t WHERE {rule.when}")
+    for sql in sqls:
+        con.execute(f"INSERT INTO problems {sql}")
+
+
+def _collect(con, files: list[FileReport]) -> tuple[list[Problem], dict[str, int]]:
+    counts = dict(con.execute("SELECT severity, count(*) FROM problems GROUP BY ALL").fetchall())
+    counts = {ERROR: counts.get(ERROR, 0), WARNING: counts.get(WARNING, 0)}
+    rows = con.execute(f"SELECT _file, _row, col, code, severity, value, message FROM problems "
+                       f"ORDER BY severity, _file, _row, col LIMIT {MAX_LISTED}").fetchall()
+    problems = []
+    position = {(t.name, c.name): i for t in schema.TABLES for i, c in enumerate(t.columns)}
+    rows.sort(key=lambda r: (r[4] != ERROR, r[0], r[1] or 0, position.get((files[r[0]].table, r[2]), 0)))
+    for fi, row, col, code, severity, value, message in rows:
+        table = schema.BY_NAME[files[fi].table]
+        problems.append(Problem(code, message, severity, row, table.column(col).header, value, files[fi].name, table.name))
+    total = counts[ERROR] + counts[WARNING]
+    if total > len(problems):
+        problems.append(Problem("too_many_problems", f"共发现{total}个问题，此处只列出前{len(problems)}个；"
+                                f"请先修正以上问题后重新上传。", ERROR if counts[ERROR] else WARNING))
+    return problems, counts
+
+
+def read_paths(paths: list[Path]) -> list[tuple[str, bytes]]:
+    return [(Path(p).name, Path(p).read_bytes()) for p in paths]

@@ -1,0 +1,49 @@
+"""Creating a warehouse schema, seeding its configuration, and table signatures (DBSIG)."""
+from __future__ import annotations
+
+from etl import schema, sqlfuncs
+from etl.contract_cfg import ENUMS, RULE_DEFAULTS, STATION_STANDARD
+
+
+def create_schema(con) -> None:
+    """All snapshot tables of the contract (empty), in the connection's current database."""
+    for table in schema.SNAPSHOT_TABLES:
+        con.execute(schema.ddl(table))
+
+
+def seed_config(con) -> None:
+    """Default cfg_ rows from the registries; an administrator may edit them later."""
+    con.execute("DELETE FROM cfg_enum")
+    con.executemany("INSERT INTO cfg_enum VALUES (?, ?, ?, ?)",
+                    [(d, v, label, i) for d, vals in ENUMS.items() for i, (v, label) in enumerate(vals)])
+    con.execute("DELETE FROM cfg_rule")
+    con.executemany("INSERT INTO cfg_rule VALUES (?, ?, ?, ?, ?)",
+                    [(k, *v) for k, v in RULE_DEFAULTS.items()])
+    con.execute("DELETE FROM cfg_station_standard")
+    con.executemany("INSERT INTO cfg_station_standard VALUES (?, ?, ?, ?)",
+                    [(c, label, i, "[E S25] 源城“七有”") for i, (c, label) in enumerate(STATION_STANDARD)])
+    try:
+        from etl.indicators import cfg_kpi_rows
+    except ImportError:  # indicators registry not present yet
+        return
+    con.execute("DELETE FROM cfg_kpi")
+    cols = [c.name for c in schema.BY_NAME["cfg_kpi"].columns]
+    con.executemany(f"INSERT INTO cfg_kpi ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                    [tuple(row[c] for c in cols) for row in cfg_kpi_rows()])
+
+
+def install_macros(con, temp: bool = True) -> None:
+    sqlfuncs.install(con, "cfg_rule", temp=temp)
+
+
+def signature(con, tables=None, lineage: bool = False) -> dict[str, tuple[int, int]]:
+    """DBSIG: (row count, order-independent hash of all columns) per table (SQLite crash.test idea)."""
+    names = tables or [t.name for t in schema.SNAPSHOT_TABLES]
+    sig = {}
+    for name in names:
+        cols = [c for c in con.execute(f"SELECT * FROM {name} LIMIT 0").fetchdf().columns
+                if lineage or c not in ("_batch", "_row")]
+        expr = "hash(" + ", ".join(cols) + ")" if cols else "0"
+        n, h = con.execute(f"SELECT count(*), coalesce(sum({expr}), 0) FROM {name}").fetchone()
+        sig[name] = (int(n), int(h))
+    return sig
