@@ -35,40 +35,37 @@ def norm_text(raw: str) -> str:
     return f"nullif(trim({raw}, {lit(WS)}), '')"
 
 
-def number_text(raw: str, percent: bool) -> str:
+def normalised(col: Column, raw: str) -> str:
+    """Each cell is normalised once into n_<col>; typing and checks read that column."""
+    return norm_text(raw) if col.kind == TEXT and not (col.is_code or col.enum) else norm(raw)
+
+
+def number_text(n: str, percent: bool) -> str:
     """Normalised number text: thousands separators removed, a % sign removed where allowed."""
-    v = norm(raw)
-    v = (f"CASE WHEN regexp_matches({v}, '^[+-]?\\d{{1,3}}(,\\d{{3}})+(\\.\\d+)?%?$') "
-         f"THEN replace({v}, ',', '') ELSE {v} END")
-    if percent:
-        v = f"regexp_replace({v}, '%$', '')"
-    return v
+    v = f"CASE WHEN regexp_full_match({n}, '[+-]?\\d{{1,3}}(,\\d{{3}})+(\\.\\d+)?%?') THEN replace({n}, ',', '') ELSE {n} END"
+    return f"regexp_replace({v}, '%$', '')" if percent else v
 
 
-def typed(col: Column, raw: str) -> str:
-    """SQL turning the raw text column into the contract type (NULL when empty or invalid)."""
+def typed(col: Column, n: str) -> str:
+    """SQL turning the normalised text column `n` into the contract type (NULL when empty or invalid)."""
     if col.kind == INT:
-        v = number_text(raw, col.percent)
-        return f"TRY_CAST(CASE WHEN regexp_matches({v}, '^[+-]?\\d+(\\.0+)?$') THEN TRY_CAST({v} AS DOUBLE) END AS {col.sql_type})"
+        v = number_text(n, col.percent)
+        return f"TRY_CAST(CASE WHEN regexp_full_match({v}, '[+-]?\\d+(\\.0+)?') THEN TRY_CAST({v} AS DOUBLE) END AS {col.sql_type})"
     if col.kind == DEC:
-        v = number_text(raw, col.percent)
-        return (f"TRY_CAST(CASE WHEN regexp_matches({v}, '^[+-]?(\\d+(\\.\\d*)?|\\.\\d+)$') "
+        v = number_text(n, col.percent)
+        return (f"TRY_CAST(CASE WHEN regexp_full_match({v}, '[+-]?(\\d+(\\.\\d*)?|\\.\\d+)') "
                 f"THEN TRY_CAST({v} AS DOUBLE) END AS {col.sql_type})")
     if col.kind == BOOL:
-        v = f"lower({norm(raw)})"
         yes = ", ".join(lit(w) for w in TRUE_WORDS)
         no = ", ".join(lit(w) for w in FALSE_WORDS)
-        return f"CASE WHEN {v} IN ({yes}) THEN TRUE WHEN {v} IN ({no}) THEN FALSE END"
+        return f"CASE WHEN lower({n}) IN ({yes}) THEN TRUE WHEN lower({n}) IN ({no}) THEN FALSE END"
     if col.kind == DATE:
-        v = norm(raw)
         parts = []
         for rx in DATE_FORMS:
-            ymd = ", ".join(f"CAST(regexp_extract({v}, {lit(rx)}, {g}) AS INTEGER)" for g in (1, 2, 3))
-            parts.append(f"WHEN regexp_matches({v}, {lit(rx)}) THEN TRY_CAST(printf('%04d-%02d-%02d', {ymd}) AS DATE)")
-        return "CASE " + " ".join(parts) + " END"
-    if col.is_code or col.enum:
-        return norm(raw)
-    return norm_text(raw)
+            parts.append(f"TRY_CAST(array_to_string(list_value(regexp_extract({n}, {lit(rx)}, 1), "
+                         f"regexp_extract({n}, {lit(rx)}, 2), regexp_extract({n}, {lit(rx)}, 3)), '-') AS DATE)")
+        return f"CASE WHEN {n} IS NOT NULL THEN coalesce({', '.join(parts)}) END"
+    return n
 
 
 def _check(col: Column, cond: str, code: str, message: str, severity: str = "error") -> str:
@@ -84,8 +81,8 @@ def column_checks(table: Table, enum_values: dict[str, tuple[str, ...]], fk_sql:
     """SELECTs over the staged table `stg` (raw r_<col> and typed <col>) that find column-level problems."""
     out = []
     for col in table.columns:
-        c, r = col.name, f"r_{col.name}"
-        present = f"{norm_text(r)} IS NOT NULL"
+        c, n = col.name, f"n_{col.name}"
+        present = f"{n} IS NOT NULL"
         if col.required:
             out.append(_check(col, f"NOT ({present})", "missing_value", "必填项为空，请填写。"))
         if col.kind == INT:
@@ -99,7 +96,7 @@ def column_checks(table: Table, enum_values: dict[str, tuple[str, ...]], fk_sql:
         elif col.kind == BOOL:
             out.append(_check(col, f"{present} AND {c} IS NULL", "bad_boolean", BOOL_HINT))
         elif col.kind == DATE:
-            serial = f"regexp_matches({norm(r)}, '^\\d{{5}}(\\.\\d+)?$')"
+            serial = f"regexp_full_match({n}, '\\d{{5}}(\\.\\d+)?')"
             out.append(_check(col, f"{present} AND {c} IS NULL AND {serial}", "bad_date",
                               "看起来是Excel的日期序号：请把该列设置为“日期”格式，写成 2024-03-15。"))
             out.append(_check(col, f"{present} AND {c} IS NULL AND NOT {serial}", "bad_date", DATE_HINT))
@@ -118,10 +115,10 @@ def column_checks(table: Table, enum_values: dict[str, tuple[str, ...]], fk_sql:
         if col.not_future:
             out.append(_check(col, f"{c} > year(current_date)", "future_year", "年度不能晚于当前年份。"))
         if col.is_code:
-            out.append(_check(col, f"regexp_matches({norm(r)}, {lit(SCI)})", "scientific_notation",
+            out.append(_check(col, f"regexp_matches({n}, {lit(SCI)})", "scientific_notation",
                               "编码被Excel转成了科学计数法（如 1.1E+17），原编码已丢失：请把该列设置为“文本”格式后重新输入。"))
             if col.regex:
-                out.append(_check(col, f"{c} IS NOT NULL AND NOT regexp_matches({norm(r)}, {lit(SCI)}) "
+                out.append(_check(col, f"{c} IS NOT NULL AND NOT regexp_matches({n}, {lit(SCI)}) "
                                        f"AND NOT regexp_matches({c}, {lit(col.regex)})",
                                   "bad_format", f"格式应为{col.regex_hint}，请核对（编码列请设为“文本”格式，保留开头的0）。"))
         if col.enum:

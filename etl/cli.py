@@ -21,6 +21,10 @@ class Progress:
         self.total, self.label, self.start = max(total, 1), label, time.monotonic()
 
     def step(self, done: int, what: str = "") -> None:
+        if not sys.stderr.isatty():  # logs and pipes get one line at the end, not carriage returns
+            if done >= self.total:
+                sys.stderr.write(f"{self.label}：{self.total}个，用时{time.monotonic() - self.start:.1f}秒\n")
+            return
         width = 24
         filled = int(width * done / self.total)
         bar = "█" * filled + "░" * (width - filled)

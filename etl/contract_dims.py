@@ -38,7 +38,7 @@ TABLES = (
     Table("dim_township", "乡/镇/街道", "dim", (
         township(),
         text("township_name", "名称", 20, min_len=2, required=True),
-        county(),
+        county("所属县区"),
         enum("unit_type", "类型", "unit_type", required=True,
              note="只有乡/民族乡/镇设乡级人大（人代会、主席团）；街道设人大工委"),
         enum("category", "类别", "township_category", note="乡/镇/民族乡必填（一/二类须配专职副主席）", provenance="[P]"),
@@ -102,7 +102,7 @@ TABLES = (
     Table("dim_handling_unit", "承办单位", "dim", (
         code("unit_id", "承办单位编号", regex=ID_RE, hint=ID_HINT, required=True),
         text("unit_name", "单位名称", 60, required=True),
-        county(),
+        county("所属县区"),
         enum("unit_type", "单位类型", "handling_unit_type", required=True),
     ), key=("unit_id",), order=14, rules=(
         Rule("duplicate_name", "unit_name", "EXISTS (SELECT 1 FROM cur_dim_handling_unit u WHERE "

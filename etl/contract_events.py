@@ -10,8 +10,9 @@ ID = dict(regex=r"^[A-Za-z0-9_-]{2,40}$", hint="2–40位字母、数字、下�
 REPLIED = "t.replied_date IS NOT NULL"
 # in_office(...) is a SQL macro created by the validator and the marts (see etl/sqlfuncs.py).
 DEPUTY_OK = ("in_office(d.elected_date, d.term_start_year, d.term_end_year, d.status, d.status_date, {on})")
-STATION_COUNTY = "(SELECT s.county_code FROM {db}dim_liaison_station s WHERE s.station_id = {t}.station_id)"
-DEPUTY_COUNTY = "(SELECT d.county_code FROM {db}dim_deputy d WHERE d.deputy_id = {t}.deputy_id)"
+# Lookup aliases are unusual on purpose: {t} may be any row alias of the caller (t, s, x).
+STATION_COUNTY = "(SELECT lk_st.county_code FROM {db}dim_liaison_station lk_st WHERE lk_st.station_id = {t}.station_id)"
+DEPUTY_COUNTY = "(SELECT lk_dp.county_code FROM {db}dim_deputy lk_dp WHERE lk_dp.deputy_id = {t}.deputy_id)"
 ROUND_KEY = "r.year = t.year AND r.level = t.level AND r.unit_code = t.unit_code"
 
 MEETING = Table("fact_meeting", "会议与闭会期间活动", "fact", (

@@ -23,6 +23,7 @@ from etl.problems import EtlError, ValidationFailed, WriterBusy
 from etl.validate import Batch, validate_batch
 
 KEEP_SNAPSHOTS = 20
+DEMO_DIR = Path(__file__).resolve().parent.parent / "data" / "demo"
 FAULT_ENV = "NPC_FAULT"  # test hook: name of a publish step at which to fail
 
 
@@ -147,12 +148,14 @@ def _next_version(p: Paths) -> int:
 def _finish(p: Paths, tmp: Path, version: int, meta: dict) -> None:
     """Marts, meta_version, checkpoint, fsync, rename, pointer swap."""
     from etl.marts import build_marts
+    from etl.policy import build_policy_warnings
     con = duckdb.connect(str(tmp))
     try:
         con.execute("INSERT INTO meta_version VALUES (?, ?, ?, ?, ?, ?)",
                     (version, now(), meta["user"], meta["kind"], meta["reason"], meta["base"]))
         _fault("before_marts")
         build_marts(con)
+        build_policy_warnings(con)
         con.execute("CHECKPOINT")
     finally:
         con.close()
@@ -160,7 +163,11 @@ def _finish(p: Paths, tmp: Path, version: int, meta: dict) -> None:
     final = p.snapshot(version)
     os.rename(tmp, final)
     _fsync(p.warehouse)
-    _swap_current(p, version)
+    try:
+        _swap_current(p, version)
+    except BaseException:
+        final.unlink(missing_ok=True)  # never published: leave no orphan snapshot behind
+        raise
     p.store().log_version(version, user=meta["user"], kind=meta["kind"], reason=meta["reason"],
                           base_version=meta["base"], tables=meta.get("tables", ""), files=meta.get("files", ""))
     _prune(p, version)
@@ -328,3 +335,16 @@ def versions(p: Paths) -> list[dict]:
         r["current"] = r["version"] == cur
         r["available"] = p.snapshot(r["version"]).exists()
     return rows
+
+
+def build(p: Paths, source: Path = DEMO_DIR, user: str = "系统", reason: str = "") -> int:
+    """A warehouse from a directory of upload files (the demo city by default), as one batch."""
+    files = sorted(Path(source).glob("*.csv")) + sorted(Path(source).glob("*.xlsx"))
+    if not files:
+        raise EtlError(f"目录 {source} 中没有 CSV/xlsx 文件。")
+    init_warehouse(p, user)
+    batch = validate(p, [(f.name, f.read_bytes()) for f in files])
+    try:
+        return publish(p, batch, user, reason or f"由 {Path(source).name} 目录建立")
+    finally:
+        batch.close()

@@ -170,10 +170,22 @@ def _collect() -> tuple[Table, ...]:
     return tuple(sorted(tables, key=lambda t: (t.order, t.name)))
 
 
-TABLES: tuple[Table, ...] = _collect()
-BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}
-SNAPSHOT_TABLES = tuple(t for t in TABLES if t.store == "snapshot")
-UPLOADABLE = tuple(t for t in TABLES if t.uploadable)
+_REGISTRY: dict[str, object] = {}
+
+
+def __getattr__(name: str):
+    """TABLES, BY_NAME, SNAPSHOT_TABLES and UPLOADABLE are assembled on first use, so the contract modules
+    (which import this one) may be imported in any order."""
+    if name not in ("TABLES", "BY_NAME", "SNAPSHOT_TABLES", "UPLOADABLE"):
+        raise AttributeError(name)
+    if not _REGISTRY:
+        tables = _collect()
+        _REGISTRY.update(TABLES=tables, BY_NAME={t.name: t for t in tables},
+                         SNAPSHOT_TABLES=tuple(t for t in tables if t.store == "snapshot"),
+                         UPLOADABLE=tuple(t for t in tables if t.uploadable))
+    return _REGISTRY[name]
+
+
 LINEAGE = (Column("_batch", "批次", INT, "INTEGER"), Column("_row", "来源行号", INT, "INTEGER"))
 
 

@@ -153,6 +153,8 @@ def _count(problems: list[Problem]) -> dict[str, int]:
 
 def _stage(raws, files, snapshot, modes) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(config={"autoinstall_known_extensions": "false", "autoload_known_extensions": "false"})
+    # Duplicate keys in a file are reported as duplicate_key; rules that look a key up must not crash on them.
+    con.execute("SET scalar_subquery_error_on_multiple_rows = false")
     if snapshot is not None:
         con.execute(f"ATTACH {checks.lit(str(snapshot))} AS w (READ_ONLY)")
     else:
@@ -176,8 +178,10 @@ def _stage(raws, files, snapshot, modes) -> duckdb.DuckDBPyConnection:
             cols = ", ".join(f"c{mapping[c.name]} AS r_{c.name}" if c.name in mapping else f"CAST(NULL AS VARCHAR) AS r_{c.name}"
                              for c in t.columns)
             selects.append(f"SELECT {i} AS _file, _row, {cols} FROM arrow_{i}")
-        typed = ", ".join(f"{checks.typed(c, 'r_' + c.name)} AS {c.name}" for c in t.columns)
-        con.execute(f"CREATE TEMP TABLE stg_{name} AS SELECT *, {typed} FROM ({' UNION ALL '.join(selects)})")
+        norm = ", ".join(f"{checks.normalised(c, 'r_' + c.name)} AS n_{c.name}" for c in t.columns)
+        typed = ", ".join(f"{checks.typed(c, 'n_' + c.name)} AS {c.name}" for c in t.columns)
+        con.execute(f"CREATE TEMP TABLE stg_{name} AS SELECT *, {typed} FROM "
+                    f"(SELECT *, {norm} FROM ({' UNION ALL '.join(selects)}))")
         for c in t.columns:
             if c.derived_from:
                 con.execute(f"UPDATE stg_{name} SET {c.name} = year({c.derived_from}) WHERE {c.name} IS NULL")
@@ -230,7 +234,7 @@ def _check_table(con, t: schema.Table, has_warehouse: bool) -> None:
         if c.derived_from:
             sqls.append(f"SELECT _file, _row, '{c.name}', 'year_mismatch', 'error', r_{c.name}, "
                         f"'年度与{t.column(c.derived_from).header}所在年份不一致，请核对。' FROM stg_{t.name} "
-                        f"WHERE {checks.norm('r_' + c.name)} IS NOT NULL AND {c.name} <> year({c.derived_from})")
+                        f"WHERE n_{c.name} IS NOT NULL AND {c.name} <> year({c.derived_from})")
     if t.key:
         key = ", ".join(t.key)
         not_null = " AND ".join(f"{k} IS NOT NULL" for k in t.key)
@@ -248,8 +252,7 @@ def _check_table(con, t: schema.Table, has_warehouse: bool) -> None:
     for rule in t.rules:
         sqls.append(f"SELECT t._file, t._row, {checks.lit(rule.column)}, {checks.lit(rule.code)}, {checks.lit(rule.severity)}, "
                     f"CAST(t.r_{rule.column} AS VARCHAR), {checks.lit(rule.message)} FROM stg_{t.name} t WHERE {rule.when}")
-    for sql in sqls:
-        con.execute(f"INSERT INTO problems {sql}")
+    con.execute("INSERT INTO problems " + " UNION ALL ".join(f"({sql})" for sql in sqls))
 
 
 def _collect(con, files: list[FileReport]) -> tuple[list[Problem], dict[str, int]]:

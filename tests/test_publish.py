@@ -1,0 +1,140 @@
+"""The versioned warehouse: faults before the swap change nothing, rollback is exact, one writer at a time."""
+from __future__ import annotations
+
+import threading
+
+import duckdb
+import pytest
+
+from etl import publish, schema, warehouse
+from etl.problems import WriterBusy
+
+BODY = "年度,县区代码,机构名称,机构类型,实有工作人员数\r\n2024,990102,办公室,办事机构,6\r\n"
+
+
+def state(p):
+    version, con = publish.open_snapshot(p)
+    try:
+        return version, warehouse.signature(con)
+    finally:
+        con.close()
+
+
+def load(p, text=BODY, user="测试"):
+    batch = publish.validate(p, [("机构.csv", text.encode("utf-8-sig"))])
+    try:
+        return publish.publish(p, batch, user)
+    finally:
+        batch.close()
+
+
+@pytest.mark.parametrize("point", ["after_copy", "mid_apply", "before_marts", "before_swap"])
+def test_failure_injected_mid_publish_leaves_pointer_and_data_untouched(wh, point, monkeypatch):
+    before = state(wh)
+    files_before = sorted(f.name for f in wh.warehouse.iterdir())
+    monkeypatch.setenv(publish.FAULT_ENV, point)
+    with pytest.raises(publish.InjectedFault):
+        load(wh)
+    monkeypatch.delenv(publish.FAULT_ENV)
+    assert state(wh) == before
+    assert sorted(f.name for f in wh.warehouse.iterdir() if not f.name.startswith("CURRENT.tmp")) == files_before
+    assert load(wh) == before[0] + 1  # and the next publish works
+
+
+def test_rollback_restores_a_version_exactly(wh):
+    v1, sig1 = state(wh)
+    load(wh)
+    load(wh, BODY.replace(",6\r\n", ",9\r\n"))
+    assert state(wh)[1] != sig1
+    v4 = publish.rollback(wh, v1, "测试管理员", "误传数据")
+    version, sig = state(wh)
+    assert version == v4 and v4 > v1
+    data_tables = [t for t in sig if t != "meta_version"]
+    assert {t: sig[t] for t in data_tables} == {t: sig1[t] for t in data_tables}
+    kinds = [r["kind"] for r in publish.versions(wh)]
+    assert kinds[0] == "rollback"
+
+
+def test_rollback_requires_a_reason(wh):
+    with pytest.raises(Exception, match="原因"):
+        publish.rollback(wh, 1, "测试管理员", " ")
+
+
+def test_second_writer_is_told_to_retry_not_crashed(wh):
+    batch = publish.validate(wh, [("机构.csv", BODY.encode())])
+    with publish.writer_lock(wh):
+        with pytest.raises(WriterBusy) as busy:
+            publish.publish(wh, batch, "测试", lock_timeout=0.3)
+    batch.close()
+    assert "稍后重试" in str(busy.value)
+
+
+def test_concurrent_publishes_are_serialised(wh):
+    v0 = state(wh)[0]
+    results, errors = [], []
+
+    def worker(staff):
+        try:
+            results.append(load(wh, BODY.replace(",6\r\n", f",{staff}\r\n")))
+        except Exception as exc:  # pragma: no cover - the assertion below reports it
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in (3, 4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and sorted(results) == [v0 + 1, v0 + 2]
+
+
+def test_publish_revalidates_when_the_warehouse_moved_on(wh):
+    """A batch validated against an old version is checked again against the new one before publishing."""
+    unit = "承办单位编号,单位名称,所属县区,单位类型\r\nU7,乙县教育局,990102,政府部门\r\n"
+    sug = "建议编号,年度,层级,县区代码,标题,类别,主办单位,办理状态\r\nS7,2024,县级,990102,关于学校扩建的建议,教科文卫,U7,已交办\r\n"
+    load(wh, unit)
+    stale = publish.validate(wh, [("建议.csv", sug.encode())])
+    assert stale.ok
+    load(wh, BODY)  # another publish in between
+    version = publish.publish(wh, stale, "测试")
+    assert version == state(wh)[0]
+
+
+def test_readers_are_read_only_and_cannot_reach_files(wh):
+    _, con = publish.open_snapshot(wh)
+    with pytest.raises(duckdb.Error):
+        con.execute("SELECT * FROM read_csv('/etc/passwd')").fetchall()
+    with pytest.raises(duckdb.Error):
+        con.execute("SET enable_external_access = true")
+    with pytest.raises(duckdb.Error):
+        con.execute("DELETE FROM dim_county")
+    con.close()
+
+
+def test_each_version_records_who_when_and_what(wh):
+    version = load(wh, user="县区填报员甲")
+    _, con = publish.open_snapshot(wh)
+    batch = con.execute("SELECT table_name, file_name, uploaded_by, length(sha256), rows FROM meta_batch "
+                        "WHERE version = ?", (version,)).fetchall()
+    con.close()
+    assert batch == [("fact_county_body", "机构.csv", "县区填报员甲", 64, 1)]
+    log = wh.store().rows("SELECT status, version, sha256 FROM meta_upload_log ORDER BY upload_id DESC LIMIT 1")[0]
+    assert log["status"] == "accepted" and log["version"] == version
+    assert (wh.uploads / f"{log['sha256']}.csv").exists(), "accepted files are archived by sha256"
+
+
+def test_audit_log_is_append_only(wh):
+    store = wh.store()
+    store.audit("测试", "login", result="accepted")
+    import sqlite3
+    with pytest.raises(sqlite3.DatabaseError):
+        store.con.execute("UPDATE audit_log SET result = 'x'")
+    with pytest.raises(sqlite3.DatabaseError):
+        store.con.execute("DELETE FROM meta_upload_log")
+
+
+def test_snapshot_holds_marts_and_every_contract_table(wh):
+    _, con = publish.open_snapshot(wh)
+    tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    con.close()
+    assert {t.name for t in schema.SNAPSHOT_TABLES} <= tables
+    assert {"mart_kpi", "mart_index_total", "mart_policy_warning"} <= tables
