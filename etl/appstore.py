@@ -24,7 +24,7 @@ CREATE TABLE IF NOT EXISTS meta_validation_issue (
 CREATE INDEX IF NOT EXISTS issue_by_upload ON meta_validation_issue(upload_id);
 CREATE TABLE IF NOT EXISTS meta_version_log (
   version INTEGER PRIMARY KEY, created_at TEXT, created_by TEXT, kind TEXT, reason TEXT, base_version INTEGER,
-  tables TEXT, files TEXT);
+  tables TEXT, files TEXT, lineage TEXT);
 CREATE TABLE IF NOT EXISTS audit_log (
   audit_id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT, user TEXT, action TEXT, target TEXT, result TEXT,
   detail TEXT, sha256 TEXT);
@@ -74,9 +74,16 @@ class AppStore:
         self.con.execute("COMMIT")
 
     def log_version(self, version: int, *, user: str, kind: str, reason: str, base_version: int | None,
-                    tables: str, files: str) -> None:
-        self.con.execute("INSERT OR IGNORE INTO meta_version_log VALUES (?,?,?,?,?,?,?,?)",
-                         (version, now(), user, kind, reason, base_version, tables, files))
+                    tables: str, files: str, lineage: str) -> None:
+        """`lineage`: comma-separated accepted upload ids, in order, whose replay rebuilds this version."""
+        self.con.execute("INSERT OR IGNORE INTO meta_version_log VALUES (?,?,?,?,?,?,?,?,?)",
+                         (version, now(), user, kind, reason, base_version, tables, files, lineage))
+
+    def lineage(self, version: int | None) -> list[int]:
+        if version is None:
+            return []
+        row = self.con.execute("SELECT lineage FROM meta_version_log WHERE version = ?", (version,)).fetchone()
+        return [int(x) for x in row[0].split(",") if x] if row and row[0] else []
 
     def audit(self, user: str, action: str, target: str = "", result: str = "", detail: str = "",
               sha256: str = "") -> None:

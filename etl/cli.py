@@ -154,6 +154,17 @@ def cmd_rollback(args) -> int:
     return OK
 
 
+def cmd_rebuild(args) -> int:
+    p = publish.data_paths(args.data_dir)
+    target = publish.data_paths(args.out)
+    if publish.current_version(target) is not None:
+        print(f"目标目录 {args.out} 已有数据仓库，请换一个空目录。", file=sys.stderr)
+        return USAGE
+    version = publish.rebuild(p, args.version, target, _user(args))
+    print(f"已用存档文件重建版本 v{args.version} → {args.out}（新仓库当前版本 v{version}）。")
+    return OK
+
+
 def cmd_demo(args) -> int:
     from etl.demo import generate_frames, write_csvs
     written = write_csvs(generate_frames(args.seed), Path(args.out))
@@ -185,6 +196,10 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("version", type=int)
     r.add_argument("--reason", required=True, help="回滚原因（必填）")
     r.set_defaults(func=cmd_rollback)
+    rb = sub.add_parser("rebuild", help="用存档的上传文件在新目录重建某个版本")
+    rb.add_argument("version", type=int)
+    rb.add_argument("--out", required=True, help="新的数据目录（须为空）")
+    rb.set_defaults(func=cmd_rebuild)
     d = sub.add_parser("demo", help="生成演示城市（清川市）的上传文件")
     d.add_argument("--seed", type=int, default=20250101)
     d.add_argument("--out", default=str(Path(__file__).resolve().parent.parent / "data" / "demo"))

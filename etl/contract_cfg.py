@@ -5,7 +5,7 @@ editable by an administrator; enums are rows of cfg_enum, seeded from ENUMS.
 """
 from __future__ import annotations
 
-from etl.schema import (DATE, INT, REPLACE, Column, Table, boolean, code, decimal, enum, integer,
+from etl.schema import (DATE, REPLACE, Column, Table, code, decimal, enum, integer,
                         text, year)
 
 # domain -> ((value, label_zh), ...); the value is what staff write in the file.

@@ -96,10 +96,10 @@ READER_CONFIG = {"enable_external_access": "false", "autoinstall_known_extension
 
 
 @contextmanager
-def writer_lock(p: Paths, timeout: float = 30.0):
+def writer_lock(p: Paths, timeout: float = 30.0, name: str = "writer.lock"):
     """One writer at a time across processes (flock); raises WriterBusy after `timeout` seconds."""
     p.warehouse.mkdir(parents=True, exist_ok=True)
-    fd = os.open(p.warehouse / "writer.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    fd = os.open(p.warehouse / name, os.O_RDWR | os.O_CREAT, 0o644)
     deadline = time.monotonic() + timeout
     try:
         while True:
@@ -169,7 +169,8 @@ def _finish(p: Paths, tmp: Path, version: int, meta: dict) -> None:
         final.unlink(missing_ok=True)  # never published: leave no orphan snapshot behind
         raise
     p.store().log_version(version, user=meta["user"], kind=meta["kind"], reason=meta["reason"],
-                          base_version=meta["base"], tables=meta.get("tables", ""), files=meta.get("files", ""))
+                          base_version=meta["base"], tables=meta.get("tables", ""), files=meta.get("files", ""),
+                          lineage=",".join(str(i) for i in meta.get("lineage", [])))
     _prune(p, version)
 
 
@@ -211,7 +212,7 @@ def publish(p: Paths, batch: Batch, user: str, reason: str = "", lock_timeout: f
         if base != batch.base_version:  # someone published meanwhile: validate again against it
             inputs = [(f.name, f.data) for f in batch.files]
             batch.close()
-            batch = validate(p, inputs, table, batch.modes)
+            batch = validate(p, inputs, [f.table for f in batch.files], batch.modes)
             if not batch.ok:
                 raise ValidationFailed(batch.problems)
         version = _next_version(p)
@@ -224,7 +225,8 @@ def publish(p: Paths, batch: Batch, user: str, reason: str = "", lock_timeout: f
             _apply(batch, tmp, ids, version, user)
             _archive(p, batch)
             _finish(p, tmp, version, dict(user=user, kind="publish", reason=reason, base=base,
-                                          tables=",".join(batch.tables), files=",".join(f.name for f in batch.files)))
+                                          tables=",".join(batch.tables), files=",".join(f.name for f in batch.files),
+                                          lineage=store.lineage(base) + ids))
         except InjectedFault:
             tmp.unlink(missing_ok=True)
             raise
@@ -310,7 +312,8 @@ def rollback(p: Paths, version: int, user: str, reason: str) -> int:
         tmp = p.warehouse / f".v{new:06d}.tmp"
         try:
             shutil.copyfile(source, tmp)
-            _finish(p, tmp, new, dict(user=user, kind="rollback", reason=f"回滚到版本{version}：{reason}", base=base))
+            _finish(p, tmp, new, dict(user=user, kind="rollback", reason=f"回滚到版本{version}：{reason}", base=base,
+                                      lineage=p.store().lineage(version)))
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
@@ -337,6 +340,14 @@ def versions(p: Paths) -> list[dict]:
     return rows
 
 
+def build_once(p: Paths, source: Path = DEMO_DIR, user: str = "系统") -> int:
+    """First start: build from `source` unless a warehouse exists; concurrent callers build it only once."""
+    with writer_lock(p, timeout=600, name="build.lock"):
+        if current_version(p) is not None:
+            return current_version(p)
+        return build(p, source, user)
+
+
 def build(p: Paths, source: Path = DEMO_DIR, user: str = "系统", reason: str = "") -> int:
     """A warehouse from a directory of upload files (the demo city by default), as one batch."""
     files = sorted(Path(source).glob("*.csv")) + sorted(Path(source).glob("*.xlsx"))
@@ -348,3 +359,36 @@ def build(p: Paths, source: Path = DEMO_DIR, user: str = "系统", reason: str =
         return publish(p, batch, user, reason or f"由 {Path(source).name} 目录建立")
     finally:
         batch.close()
+
+
+def rebuild(p: Paths, version: int, target: Paths, user: str = "系统（重建）") -> int:
+    """Rebuild `version` in an empty data directory by replaying its archived uploads in their original
+    batches (works after the snapshot itself was pruned). Returns the new warehouse's current version."""
+    store = p.store()
+    ids = store.lineage(version)
+    if not ids and not store.rows("SELECT 1 FROM meta_version_log WHERE version = ?", (version,)):
+        raise EtlError(f"版本 {version} 没有记录，无法重建。")
+    logs = {r["upload_id"]: r for r in store.rows(
+        f"SELECT * FROM meta_upload_log WHERE upload_id IN ({','.join('?' * len(ids))})", ids)} if ids else {}
+    init_warehouse(target, user)
+    groups: list[list[dict]] = []
+    for upload_id in ids:
+        log = logs[upload_id]
+        if not groups or groups[-1][0]["version"] != log["version"]:
+            groups.append([])
+        groups[-1].append(log)
+    for group in groups:
+        inputs, tables, modes = [], [], {}
+        for log in group:
+            archived = p.uploads / f"{log['sha256']}.{'xlsx' if log['encoding'] == 'xlsx' else 'csv'}"
+            if not archived.exists():
+                raise EtlError(f"存档文件缺失：{log['file_name']}（{log['sha256'][:12]}…），无法重建。")
+            inputs.append((log["file_name"], archived.read_bytes()))
+            tables.append(log["table_name"])
+            modes[log["table_name"]] = log["mode"]
+        batch = validate(target, inputs, tables, modes)
+        try:
+            publish(target, batch, user, f"重建版本{version}")
+        finally:
+            batch.close()
+    return current_version(target)

@@ -5,7 +5,7 @@ are binding (data-model.md); declarations live in `contract_dims`, `contract_fac
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 TEXT, INT, DEC, BOOL, DATE = "text", "int", "decimal", "bool", "date"
 ERROR, WARNING = "error", "warning"

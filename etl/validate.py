@@ -103,8 +103,9 @@ def map_headers(raw: RawFile, table: schema.Table) -> tuple[dict[str, int], list
 
 
 def validate_batch(inputs: list[tuple[str, bytes]], snapshot: Path | None = None, base_version: int | None = None,
-                   table: str | None = None, modes: dict[str, str] | None = None) -> Batch:
-    """Validate files [(name, bytes)] against the snapshot at `snapshot` (None = empty warehouse)."""
+                   table: str | list[str | None] | None = None, modes: dict[str, str] | None = None) -> Batch:
+    """Validate files [(name, bytes)] against the snapshot at `snapshot` (None = empty warehouse).
+    `table` names the table of every file, or of each file (a list), or None to infer it from headers."""
     files, raws = [], {}
     for i, (name, data) in enumerate(inputs):
         report = FileReport(name=name, data=data)
@@ -116,7 +117,8 @@ def validate_batch(inputs: list[tuple[str, bytes]], snapshot: Path | None = None
             continue
         report.fmt, report.encoding, report.sha256 = raw.fmt, raw.encoding, raw.sha256
         report.rows = raw.table.num_rows
-        target = table or infer_table(raw.headers)
+        hint = table[i] if isinstance(table, list) else table
+        target = hint or infer_table(raw.headers)
         if target is None or target not in schema.BY_NAME or not schema.BY_NAME[target].uploadable:
             report.problems.append(Problem("unknown_table", "无法根据表头判断这是哪一类数据：请使用模板的表头，或在上传时选择数据类型。", row=1))
             continue

@@ -18,6 +18,14 @@ def mini_city_template(tmp_path_factory) -> Path:
     return root
 
 
+@pytest.fixture(scope="session")
+def demo_wh(tmp_path_factory) -> publish.Paths:
+    """The demo city 清川市 built once per test session (read-only use: do not publish into it)."""
+    p = publish.data_paths(tmp_path_factory.mktemp("demo") / "data")
+    publish.build(p, publish.DEMO_DIR, user="测试")
+    return p
+
+
 @pytest.fixture
 def wh(mini_city_template, tmp_path) -> publish.Paths:
     """A private copy of the mini-city warehouse for one test."""

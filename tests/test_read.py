@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from etl import read
+from etl import read, read_xlsx
 from etl.problems import ReadFailed
 from etl.read import Limits, decode_csv_bytes, normalise_header, read_upload
 
@@ -260,7 +260,7 @@ def test_xlsx_numeric_codes_dates_and_real_row_numbers():
 
 def test_cell_text_conversions():
     import datetime as dt
-    f = read._cell_text
+    f = read_xlsx._cell_text
     assert [f(123.0), f(0.85), f(-0.0), f(1e-7), f(True), f(False), f("0123"), f(None)] == \
         ["123", "0.85", "0", "1e-07", "TRUE", "FALSE", "0123", ""]
     assert f(dt.datetime(2024, 3, 1)) == "2024-03-01"
@@ -311,7 +311,7 @@ def test_xlsx_row_and_column_caps():
                 max_size=20))
 def test_vectorised_number_text_matches_cell_text(numbers):
     numeric = []
-    assert read._column_text(tuple(numbers), 0, 2, numeric) == [read._cell_text(v) for v in numbers]
+    assert read_xlsx._column_text(tuple(numbers), 0, 2, numeric) == [read_xlsx._cell_text(v) for v in numbers]
     assert len(numeric) == len(numbers)
 
 
@@ -331,7 +331,7 @@ def test_zip_bomb_is_refused_fast_without_parsing(monkeypatch):
 
     def no_parse(*a, **k):
         raise AssertionError("calamine must not be called")
-    monkeypatch.setattr(read.python_calamine.CalamineWorkbook, "from_filelike", no_parse)
+    monkeypatch.setattr(read_xlsx.python_calamine.CalamineWorkbook, "from_filelike", no_parse)
     t = time.perf_counter()
     assert codes("bomb.xlsx", bomb) == [("zip_bomb", None)]
     assert time.perf_counter() - t < 0.5

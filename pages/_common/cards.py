@@ -13,8 +13,8 @@ HEADLINE = ("liuyou_rate", "small_body_share", "chair_fulltime_rate", "young_cad
 
 
 def first_build() -> int:
-    """Build the warehouse from the bundled demo files (first start only; the writer lock serialises it)."""
-    return publish.build(data.paths(), publish.DEMO_DIR, user="系统（首次启动）")
+    """Build the warehouse from the bundled demo files (first start only, once across sessions)."""
+    return publish.build_once(data.paths(), publish.DEMO_DIR, user="系统（首次启动）")
 
 
 def kpi_card(row: pd.Series, ind) -> None:

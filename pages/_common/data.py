@@ -1,9 +1,11 @@
 """The only UI module that queries DuckDB: cached functions, one per question, parameters bound with ?.
 
-Every function takes the snapshot `version` as its first argument, so caches are keyed by version and a
-page render that pins one version reads one consistent snapshot.
+Every function takes the pinned `Snapshot` (data directory + version) as its first argument, so caches are
+keyed by the exact snapshot file and a page render that pins one snapshot reads one consistent version.
 """
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import duckdb
 import pandas as pd
@@ -14,23 +16,30 @@ from etl import publish
 CACHE = dict(max_entries=256, show_spinner=False)
 
 
+class Snapshot(NamedTuple):
+    root: str
+    version: int
+
+
 def paths() -> publish.Paths:
     return publish.data_paths()
 
 
-def current_version() -> int | None:
-    """The published version right now (cheap: reads the CURRENT pointer)."""
-    return publish.current_version(paths())
+def current() -> Snapshot | None:
+    """Pin the published snapshot for this render (cheap: reads the CURRENT pointer)."""
+    p = paths()
+    version = publish.current_version(p)
+    return Snapshot(str(p.root), version) if version else None
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
-def _connection(version: int) -> duckdb.DuckDBPyConnection:
-    return publish.open_snapshot(paths(), version)[1]
+def _connection(snap: Snapshot) -> duckdb.DuckDBPyConnection:
+    return publish.open_snapshot(publish.data_paths(snap.root), snap.version)[1]
 
 
-def query(version: int, sql: str, params: tuple = ()) -> pd.DataFrame:
+def query(snap: Snapshot, sql: str, params: tuple = ()) -> pd.DataFrame:
     """Run one read-only query on the pinned snapshot with a cursor of its own (thread-safe)."""
-    cur = _connection(version).cursor()
+    cur = _connection(snap).cursor()
     try:
         return cur.execute(sql, params).fetchdf()
     finally:
@@ -38,22 +47,22 @@ def query(version: int, sql: str, params: tuple = ()) -> pd.DataFrame:
 
 
 @st.cache_data(**CACHE)
-def city(version: int) -> dict:
-    row = query(version, "SELECT c.city_code, c.city_name, bool_or(coalesce(k.is_demo, FALSE)) AS is_demo "
+def city(snap: Snapshot) -> dict:
+    row = query(snap, "SELECT c.city_code, c.city_name, bool_or(coalesce(k.is_demo, FALSE)) AS is_demo "
                          "FROM dim_city c LEFT JOIN dim_county k USING (city_code) GROUP BY ALL")
     return row.iloc[0].to_dict() if len(row) else {"city_code": "", "city_name": "（未设置）", "is_demo": False}
 
 
 @st.cache_data(**CACHE)
-def kpi_years(version: int) -> list[int]:
-    df = query(version, "SELECT DISTINCT year FROM mart_kpi WHERE level = '市' ORDER BY year")
+def kpi_years(snap: Snapshot) -> list[int]:
+    df = query(snap, "SELECT DISTINCT year FROM mart_kpi WHERE level = '市' ORDER BY year")
     return [int(y) for y in df["year"]]
 
 
 @st.cache_data(**CACHE)
-def city_kpis(version: int, year: int) -> pd.DataFrame:
+def city_kpis(snap: Snapshot, year: int) -> pd.DataFrame:
     """City-level KPI rows for a year, with last year's value for the change."""
-    return query(version, """
+    return query(snap, """
         SELECT k.kpi_code, k.kpi_ref, k.numerator, k.denominator, k.value, k.target, k.status, k.unreported,
                p.value AS last_value
         FROM mart_kpi k
@@ -62,6 +71,6 @@ def city_kpis(version: int, year: int) -> pd.DataFrame:
 
 
 @st.cache_data(**CACHE)
-def version_info(version: int) -> dict:
-    row = query(version, "SELECT version, created_at, created_by, kind FROM meta_version ORDER BY version DESC LIMIT 1")
+def version_info(snap: Snapshot) -> dict:
+    row = query(snap, "SELECT version, created_at, created_by, kind FROM meta_version ORDER BY version DESC LIMIT 1")
     return row.iloc[0].to_dict() if len(row) else {}

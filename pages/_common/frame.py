@@ -14,30 +14,30 @@ log = logging.getLogger("npc.dashboard")
 APP_TITLE = "县乡人大建设监督看板"
 
 
-def sidebar(version: int | None) -> None:
+def sidebar(snap) -> None:
     with st.sidebar:
         st.markdown(f"### {APP_TITLE}")
         for page in PAGES:
             st.page_link(page.path, label=page.label, icon=page.icon)
-        if version:
-            info = data.version_info(version)
-            st.caption(f"数据版本 v{version}" + (f" · {str(info.get('created_at', ''))[:16]}" if info else ""))
+        if snap:
+            info = data.version_info(snap)
+            st.caption(f"数据版本 v{snap.version}" + (f" · {str(info.get('created_at', ''))[:16]}" if info else ""))
 
 
-def demo_badge(version: int) -> None:
-    city = data.city(version)
+def demo_badge(snap) -> None:
+    city = data.city(snap)
     if city.get("is_demo"):
         st.badge("演示数据 · 虚构城市，不代表任何真实地区", icon=":material/science:", color="violet")
 
 
 @contextmanager
 def page(title: str, layout: str = "wide"):
-    """Use as `with page("总览") as version:`; yields the snapshot version pinned for this render."""
+    """Use as `with page("总览") as snap:`; yields the data.Snapshot pinned for this render (None = no data)."""
     st.set_page_config(page_title=f"{title} · {APP_TITLE}", page_icon=":material/account_balance:", layout=layout)
-    version = data.current_version()
-    sidebar(version)
+    snap = data.current()
+    sidebar(snap)
     try:
-        yield version
+        yield snap
     except Exception:  # st.stop()/rerun are BaseException and pass through
         log.exception("page %s failed", title)
         st.error("页面出现错误，已记录到服务器日志。请刷新页面重试；如果问题持续，请联系管理员。")
