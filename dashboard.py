@@ -1,24 +1,34 @@
-"""县乡人大建设监督看板 — entrypoint: the city's headline KPIs for the latest year."""
+"""县乡人大建设监督看板 — 总览 (entrypoint): headline KPIs, the county ranking, 预警清单 and 要点."""
 import streamlit as st
 
-from etl import fmt
 from etl.indicators import BY_CODE
-from pages._common import cards, data, frame
+from pages._common import cards, data, frame, overview
 
-with frame.page("首页") as snap:
+with frame.page("总览", heading=False) as snap:
     if snap is None:
         with st.spinner("首次启动：正在用演示数据建立数据仓库，约需半分钟……"):
             cards.first_build()
         st.rerun()
-    st.title(frame.APP_TITLE)
+    st.title(frame.APP_TITLE, anchor=False)
     frame.demo_badge(snap)
-    years = data.kpi_years(snap)
-    if not years:
-        st.info("数据仓库中还没有指标数据。请在“数据上传”中上传数据，或运行 python -m etl build。")
+    if not data.years(snap):
+        st.info("数据仓库中还没有指标数据。请上传数据，或运行 python -m etl build。")
         st.stop()
-    year = years[-1]
-    city = data.city(snap)
-    st.subheader(f"{city['city_name']} {year}年 主要指标")
-    st.caption("颜色与文字表示对照目标的状态：" + "、".join(f"{fmt.STATUS_ZH[s]}" for s in ("green", "amber", "red"))
-               + "；变化为较上年。指标口径见各卡片说明。")
-    cards.kpi_grid(data.city_kpis(snap, year), BY_CODE)
+    f = frame.filters(snap)
+    scope = data.unit_name(snap, f.county) if f.county else data.city(snap)["city_name"]
+    kpis = data.kpi_city_year(snap, f.year, f.county)
+    ranking = data.index_ranking(snap, f.year)
+    breaches = data.floor_breaches(snap, f.year, f.county)
+
+    st.subheader(f"{scope} {f.year}年 要点", anchor=False)
+    st.markdown(overview.key_points(snap, f, scope, kpis, ranking, breaches))
+    st.subheader(f"{scope} {f.year}年 主要指标", anchor=False)
+    unit = f.county or data.city(snap)["city_code"]
+    trends = data.kpi_series(snap, cards.HEADLINE, f.county)
+    cards.kpi_grid(kpis, BY_CODE, trends=trends[trends["unit_code"] == unit])
+
+    left, right = st.columns([1.15, 1])
+    with left:
+        overview.ranking_section(snap, f.year, ranking)
+    with right:
+        overview.warnings_section(snap, f, breaches)

@@ -40,3 +40,10 @@ def fmt_delta(value, last, unit: str) -> str | None:
     if unit == "%":
         return f"{diff * 100:+.1f}个百分点"
     return f"{diff:+,.1f}{unit}"
+
+
+def is_flat(value, last, unit: str) -> bool:
+    """No visible change at the shown precision (0.1 point for rates)."""
+    if is_missing(value) or is_missing(last):
+        return False
+    return abs(value - last) < (0.0005 if unit == "%" else 0.05)

@@ -17,12 +17,16 @@ def first_build() -> int:
     return publish.build_once(data.paths(), publish.DEMO_DIR, user="系统（首次启动）")
 
 
-def kpi_card(row: pd.Series, ind) -> None:
+def kpi_card(row: pd.Series, ind, trend: list | None = None) -> None:
     with st.container(border=True, height="stretch"):
         delta = fmt.fmt_delta(row["value"], row["last_value"], ind.unit)
+        flat = delta is not None and fmt.is_flat(row["value"], row["last_value"], ind.unit)
         st.markdown(f"**{ind.name_zh}**", help=f"口径：{ind.formula_text}\n\n依据：{ind.provenance} {ind.source}")
-        st.metric(ind.name_zh, fmt.fmt_value(row["value"], ind.unit), delta, label_visibility="collapsed",
-                  delta_color="inverse" if ind.direction == "lower" else "normal", delta_description="较上年")
+        st.metric(ind.name_zh, fmt.fmt_value(row["value"], ind.unit), "持平" if flat else delta,
+                  label_visibility="collapsed", delta_arrow="off" if flat else "auto",
+                  delta_color="off" if flat else ("inverse" if ind.direction == "lower" else "normal"),
+                  delta_description="较上年", chart_data=trend if trend and len(trend) > 1 else None,
+                  chart_type="line")
         status = row["status"] if isinstance(row["status"], str) else None
         target = "" if fmt.is_missing(row["target"]) else f"目标 {fmt.fmt_value(row['target'], ind.unit, 0)}"
         st.badge(fmt.STATUS_ZH[status], color=fmt.STATUS_BADGE[status])
@@ -34,10 +38,12 @@ def kpi_card(row: pd.Series, ind) -> None:
         st.caption(" · ".join(p for p in parts if p))
 
 
-def kpi_grid(df: pd.DataFrame, registry: dict, codes=HEADLINE, columns: int = 4) -> None:
+def kpi_grid(df: pd.DataFrame, registry: dict, codes=HEADLINE, columns: int = 4, trends: pd.DataFrame | None = None) -> None:
+    """Cards for `codes`; `trends` (mart_kpi rows of one unit over years) adds a sparkline to each card."""
     rows = {r["kpi_code"]: r for _, r in df.iterrows()}
     shown = [c for c in codes if c in rows and c in registry]
+    series = {} if trends is None else {c: g.sort_values("year")["value"].tolist() for c, g in trends.groupby("kpi_code")}
     for start in range(0, len(shown), columns):
         for col, code in zip(st.columns(columns), shown[start:start + columns]):
             with col:
-                kpi_card(rows[code], registry[code])
+                kpi_card(rows[code], registry[code], series.get(code))

@@ -54,23 +54,119 @@ def city(snap: Snapshot) -> dict:
 
 
 @st.cache_data(**CACHE)
-def kpi_years(snap: Snapshot) -> list[int]:
+def version_info(snap: Snapshot) -> dict:
+    row = query(snap, "SELECT version, created_at, created_by, kind FROM meta_version ORDER BY version DESC LIMIT 1")
+    return row.iloc[0].to_dict() if len(row) else {}
+
+
+# --- dimensions and filters -------------------------------------------------------------------------
+
+@st.cache_data(**CACHE)
+def years(snap: Snapshot) -> list[int]:
     df = query(snap, "SELECT DISTINCT year FROM mart_kpi WHERE level = '市' ORDER BY year")
     return [int(y) for y in df["year"]]
 
 
 @st.cache_data(**CACHE)
-def city_kpis(snap: Snapshot, year: int) -> pd.DataFrame:
-    """City-level KPI rows for a year, with last year's value for the change."""
-    return query(snap, """
-        SELECT k.kpi_code, k.kpi_ref, k.numerator, k.denominator, k.value, k.target, k.status, k.unreported,
-               p.value AS last_value
-        FROM mart_kpi k
-        LEFT JOIN mart_kpi p ON p.kpi_code = k.kpi_code AND p.level = '市' AND p.year = k.year - 1
-        WHERE k.level = '市' AND k.year = ?""", (year,))
+def counties(snap: Snapshot) -> pd.DataFrame:
+    return query(snap, "SELECT county_code, county_name, county_type, population_10k FROM dim_county ORDER BY sort_order")
 
 
 @st.cache_data(**CACHE)
-def version_info(snap: Snapshot) -> dict:
-    row = query(snap, "SELECT version, created_at, created_by, kind FROM meta_version ORDER BY version DESC LIMIT 1")
-    return row.iloc[0].to_dict() if len(row) else {}
+def townships(snap: Snapshot, year: int, county: str | None = None) -> pd.DataFrame:
+    """Township-level units active in `year` (optionally of one county)."""
+    return query(snap, """
+        SELECT t.township_code, t.township_name, t.county_code, c.county_name, t.unit_type, t.category, t.population_10k
+        FROM dim_township t JOIN dim_county c USING (county_code)
+        WHERE t.valid_from_year <= ? AND (t.valid_to_year IS NULL OR t.valid_to_year >= ?)
+          AND (? IS NULL OR t.county_code = ?)
+        ORDER BY c.sort_order, t.township_code""", (year, year, county, county))
+
+
+@st.cache_data(**CACHE)
+def unit_name(snap: Snapshot, code: str) -> str:
+    df = query(snap, "SELECT county_name AS n FROM dim_county WHERE county_code = ? UNION ALL "
+                     "SELECT township_name FROM dim_township WHERE township_code = ?", (code, code))
+    return df["n"].iloc[0] if len(df) else code
+
+
+# --- indicators (mart_kpi) ------------------------------------------------------------------------------
+
+KPI_COLUMNS = ("kpi_code, kpi_ref, year, level, unit_code, unit_name, county_code, numerator, denominator, value, "
+               "target, floor, status, unreported, breach")
+
+
+@st.cache_data(**CACHE)
+def kpi_units(snap: Snapshot, codes: tuple[str, ...], year: int, level: str, county: str | None = None) -> pd.DataFrame:
+    """One row per unit (county or township) and KPI for a year; townships optionally of one county."""
+    marks = ",".join("?" * len(codes))
+    return query(snap, f"""SELECT {KPI_COLUMNS} FROM mart_kpi
+        WHERE kpi_code IN ({marks}) AND year = ? AND level = ? AND (? IS NULL OR county_code = ?)
+        ORDER BY kpi_code, unit_code""", (*codes, year, level, county, county))
+
+
+@st.cache_data(**CACHE)
+def kpi_series(snap: Snapshot, codes: tuple[str, ...], county: str | None = None, township: str | None = None) -> pd.DataFrame:
+    """Yearly values of the city, plus the chosen county and township, for trend charts."""
+    marks = ",".join("?" * len(codes))
+    return query(snap, f"""SELECT {KPI_COLUMNS} FROM mart_kpi WHERE kpi_code IN ({marks})
+        AND (level = '市' OR (level = '县' AND unit_code = ?) OR (level = '乡' AND unit_code = ?))
+        ORDER BY kpi_code, year, level""", (*codes, county, township))
+
+
+@st.cache_data(**CACHE)
+def kpi_city_year(snap: Snapshot, year: int, county: str | None = None) -> pd.DataFrame:
+    """Every KPI for the city (or one county) in a year, with last year's value for the change."""
+    level, unit = ("县", county) if county else ("市", None)
+    return query(snap, f"""
+        SELECT k.kpi_code, k.kpi_ref, k.numerator, k.denominator, k.value, k.target, k.floor, k.status, k.unreported,
+               k.breach, p.value AS last_value
+        FROM mart_kpi k LEFT JOIN mart_kpi p ON p.kpi_code = k.kpi_code AND p.level = k.level
+             AND p.unit_code = k.unit_code AND p.year = k.year - 1
+        WHERE k.level = ? AND k.year = ? AND (? IS NULL OR k.unit_code = ?)""", (level, year, unit, unit))
+
+
+# --- composite index and warnings ---------------------------------------------------------------------
+
+@st.cache_data(**CACHE)
+def index_ranking(snap: Snapshot, year: int, equal_weights: bool = False) -> pd.DataFrame:
+    score, rank = ("total_equal", "rank_equal") if equal_weights else ("total", "rank")
+    return query(snap, f"""SELECT county_code, county_name, {score} AS total, base_score, bonus, grade, {rank} AS rank,
+        rank_change, dagger FROM mart_index_total WHERE year = ? ORDER BY {rank}""", (year,))
+
+
+@st.cache_data(**CACHE)
+def index_dimensions(snap: Snapshot, year: int, county: str | None = None) -> pd.DataFrame:
+    return query(snap, """SELECT i.county_code, c.county_name, i.dimension, i.dimension_name, i.score, i.max_score, i.dagger
+        FROM mart_index i JOIN dim_county c USING (county_code)
+        WHERE i.year = ? AND (? IS NULL OR i.county_code = ?) ORDER BY c.sort_order, i.dimension""", (year, county, county))
+
+
+@st.cache_data(**CACHE)
+def index_history(snap: Snapshot, county: str | None = None) -> pd.DataFrame:
+    return query(snap, """SELECT year, county_code, county_name, total, grade, rank, dagger FROM mart_index_total
+        WHERE ? IS NULL OR county_code = ? ORDER BY year, rank""", (county, county))
+
+
+@st.cache_data(**CACHE)
+def floor_breaches(snap: Snapshot, year: int, county: str | None = None) -> pd.DataFrame:
+    """预警清单: statutory-floor breaches (K10, K15, K23) naming the county and township."""
+    return query(snap, """SELECT w.kpi_ref, w.code, c.county_name, t.township_name, w.message_zh, w.object_id,
+               w.county_code, w.township_code
+        FROM mart_warning w JOIN dim_county c USING (county_code)
+        LEFT JOIN dim_township t ON t.township_code = w.township_code
+        WHERE w.year = ? AND (? IS NULL OR w.county_code = ?)
+        ORDER BY w.kpi_ref, c.sort_order, w.township_code""", (year, county, county))
+
+
+@st.cache_data(**CACHE)
+def policy_warnings(snap: Snapshot, year: int | None, county: str | None = None, tables: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Policy non-compliance found by the warning rules over the current data (mart_policy_warning)."""
+    marks = ",".join("?" * len(tables)) or "NULL"
+    return query(snap, f"""SELECT w.table_label, w.rule_code, w.header, w.year, c.county_name, t.township_name, w.value,
+               w.message_zh, w.provenance, w.county_code, w.township_code, w.record_key
+        FROM mart_policy_warning w LEFT JOIN dim_county c USING (county_code)
+        LEFT JOIN dim_township t ON t.township_code = w.township_code
+        WHERE (? IS NULL OR w.year = ?) AND (? IS NULL OR w.county_code = ?)
+          AND ({len(tables)} = 0 OR w.table_name IN ({marks}))
+        ORDER BY w.year DESC, c.county_name, t.township_name""", (year, year, county, county, *tables))

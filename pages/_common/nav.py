@@ -19,6 +19,18 @@ class Page:
 
 
 PAGES: tuple[Page, ...] = (
-    Page("dashboard.py", "首页", ":material/home:"),
+    Page("dashboard.py", "总览", ":material/dashboard:"),
+    Page("pages/2_organization.py", "组织建设", ":material/account_tree:"),
+    Page("pages/3_operation.py", "依法履职", ":material/gavel:"),
+    Page("pages/4_deputies.py", "代表工作", ":material/groups:"),
+    Page("pages/5_suggestions.py", "建议办理", ":material/mark_chat_read:"),
+    Page("pages/6_party.py", "党委领导与保障", ":material/flag:"),
+    Page("pages/7_livelihood.py", "民生实事票决", ":material/how_to_vote:"),
+    Page("pages/8_county.py", "县区画像", ":material/location_city:"),
+    Page("pages/9_township.py", "乡镇画像", ":material/holiday_village:"),
+    Page("pages/10_definitions.py", "口径说明", ":material/menu_book:"),
+    Page("pages/11_dictionary.py", "数据字典", ":material/table_view:"),
 )
 BY_PATH = {p.path: p for p in PAGES}
+COUNTY_PAGE = "pages/8_county.py"
+TOWNSHIP_PAGE = "pages/9_township.py"

@@ -1,0 +1,69 @@
+"""要点: short Chinese findings generated from the marts (level, change on last year, best and worst, distance
+to target). Pure functions over DataFrames, shared by the 总览 page and (later) slides and reports."""
+from __future__ import annotations
+
+import pandas as pd
+
+from etl.fmt import fmt_value, is_missing
+
+
+def _change(value, last, unit: str) -> str:
+    if is_missing(value) or is_missing(last):
+        return ""
+    diff = value - last
+    if unit == "%":
+        pp = diff * 100
+        if abs(pp) < 0.05:
+            return "，与上年持平"
+        return f"，较上年{'提高' if pp > 0 else '下降'}{abs(pp):.1f}个百分点"
+    if abs(diff) < 1e-9:
+        return "，与上年持平"
+    return f"，较上年{'增加' if diff > 0 else '减少'}{abs(diff):,.1f}{unit}"
+
+
+def kpi_point(ind, scope: str, year: int, row: pd.Series, units: pd.DataFrame | None = None) -> str:
+    """e.g. 2025年全市六有达标率88.0%，较上年提高10.2个百分点；最低：云渡县（55.6%）。"""
+    text = f"{year}年{scope}{ind.name_zh}{fmt_value(row['value'], ind.unit)}{_change(row['value'], row.get('last_value'), ind.unit)}"
+    if not is_missing(row.get("target")) and not is_missing(row["value"]):
+        gap = row["target"] - row["value"] if ind.direction != "lower" else row["value"] - row["target"]
+        if gap > 1e-9:
+            text += f"，距目标{fmt_value(row['target'], ind.unit, 0)}还差" + (
+                f"{gap * 100:.1f}个百分点" if ind.unit == "%" else f"{gap:,.1f}{ind.unit}")
+        else:
+            text += "，已达到目标"
+    if units is not None and len(units.dropna(subset=["value"])) >= 2:
+        ranked = units.dropna(subset=["value"]).sort_values("value", ascending=ind.direction == "lower")
+        best, worst = ranked.iloc[0], ranked.iloc[-1]
+        if best["value"] != worst["value"]:
+            text += (f"；最好：{best['unit_name']}（{fmt_value(best['value'], ind.unit)}），"
+                     f"最差：{worst['unit_name']}（{fmt_value(worst['value'], ind.unit)}）")
+    return text + "。"
+
+
+def index_point(ranking: pd.DataFrame, year: int, line: float = 80.0) -> str:
+    """Who leads the composite index, who moved, who is below the 通报 line."""
+    if ranking.empty:
+        return ""
+    top = ranking.sort_values("rank").iloc[0]
+    text = f"{year}年综合指数{top['county_name']}居首（{top['total']:.1f}分，{top['grade']}）"
+    moved = ranking.dropna(subset=["rank_change"])
+    moved = moved[moved["rank_change"] > 0].sort_values("rank_change", ascending=False)
+    if len(moved):
+        m = moved.iloc[0]
+        text += f"，{m['county_name']}进步最快（上升{int(m['rank_change'])}位）"
+    low = ranking[ranking["total"] < line]
+    if len(low):
+        text += f"；{'、'.join(low.sort_values('rank')['county_name'])}低于{line:g}分通报线，需重点督导"
+    else:
+        text += f"；各县区均达到{line:g}分以上"
+    return text + "。"
+
+
+def breach_point(breaches: pd.DataFrame, year: int) -> str:
+    if breaches.empty:
+        return f"{year}年未发现违反法定底线的情况。"
+    labels = {"K10": "乡镇未召开人代会", "K15": "人代会出席不足三分之二", "K23": "代表建议逾期答复"}
+    parts = [f"{labels.get(ref, ref)}{len(g)}起" for ref, g in breaches.groupby("kpi_ref")]
+    counties = breaches["county_name"].value_counts()
+    return (f"{year}年法定底线预警共{len(breaches)}条：{'，'.join(parts)}；"
+            f"涉及{len(counties)}个县区，最多的是{counties.index[0]}（{counties.iloc[0]}条）。")

@@ -1,0 +1,101 @@
+"""The load benchmark's generator makes valid rows, and `python -m bench` writes a JSON of the right shape.
+
+No timing assertions: timings on a shared 2-core machine are noise. Figures live in docs/performance.md.
+"""
+from __future__ import annotations
+
+import json
+
+import duckdb
+import pyarrow as pa
+import pytest
+
+from bench import gen, load, whatif
+from etl import checks, publish, schema
+
+N = 2000
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> publish.Paths:
+    return gen.build_warehouse(tmp_path_factory.mktemp("bench_demo") / "data")
+
+
+def _validate(p: publish.Paths, path) -> publish.Batch:
+    batch = publish.validate(p, [(path.name, path.read_bytes())])
+    batch.close()
+    return batch
+
+
+def test_generated_rows_are_valid(demo, tmp_path):
+    path = tmp_path / "fact_suggestion.csv"
+    size = gen.generate(demo, N, path)
+    data = path.read_bytes()
+    assert size == len(data) and data.startswith(gen.BOM)
+    headers = data[3:data.index(b"\r\n")].decode("utf-8").split(",")
+    assert headers == [c.header for c in schema.BY_NAME["fact_suggestion"].columns]
+    batch = _validate(demo, path)
+    assert [f.table for f in batch.files] == ["fact_suggestion"]
+    assert batch.files[0].rows == N
+    assert batch.counts == {"error": 0, "warning": 0}, batch.problems[:5]
+
+
+def test_generator_is_deterministic(demo):
+    assert gen.generate_table(demo, 300).equals(gen.generate_table(demo, 300))
+
+
+def test_validator_does_catch_a_broken_row(demo, tmp_path):
+    """Control: the same generator output with one row moved to another county is refused."""
+    table = gen.generate_table(demo, 200)
+    col = table.schema.get_field_index("县区代码")
+    codes = table.column(col).to_pylist()
+    codes[0] = "990101" if codes[0] != "990101" else "990102"
+    path = tmp_path / "broken.csv"
+    gen.write_csv(table.set_column(col, "县区代码", pa.array(codes, pa.string())), path)
+    batch = _validate(demo, path)
+    assert batch.counts["error"] >= 1
+    found = {(q.code, q.row) for q in batch.problems}
+    assert ("deputy_other_county", 2) in found and ("unit_other_county", 2) in found
+
+
+AWKWARD = ["", " ", "\u3000", "x", " x", "x ", "\tx\r\n", "\u3000１２３\u3000", "１２.５", "12", "ａｂ", "a\u00a0",
+           "\ufeffA1", "\u200b", "a b", "（注）", "是", " 否 ", "已办结", "2024-03-15", "２０２４-０３-１５",
+           "2024-3-5", "2024/3/5", "2024年3月5日", "2024-02-30", "2024-03-15 10:00", " 2024-03-15", "45000", None]
+
+
+def test_what_if_fixes_change_no_value():
+    """The fixes the benchmark can try (--what-if) give the same value as etl.checks for every awkward cell."""
+    con = duckdb.connect()
+    con.execute("CREATE TABLE v (x VARCHAR)")
+    con.executemany("INSERT INTO v VALUES (?)", [(a,) for a in AWKWARD])
+    pairs = [(checks.norm("x"), whatif.norm("x")), (checks.norm_text("x"), whatif.norm_text("x"))]
+    date_col = schema.BY_NAME["fact_suggestion"].column("submitted_date")
+    pairs.append((checks.typed(date_col, checks.norm("x")), whatif.typed(date_col, whatif.norm("x"))))
+    for old, new in pairs:
+        rows = con.execute(f"SELECT x, {old} AS old, {new} AS new FROM v").fetchall()
+        assert [r[1] for r in rows] == [r[2] for r in rows], [r for r in rows if r[1] != r[2]]
+    con.close()
+
+
+@pytest.mark.slow
+def test_benchmark_json_shape(tmp_path):
+    """A tiny end-to-end run: every step in its own subprocess, one repeat, with the phase profile."""
+    out = tmp_path / "load.json"
+    result = load.run(N, out, repeat=1, profile=True, log=lambda *_: None)
+    saved = json.loads(out.read_text(encoding="utf-8"))
+    assert saved["input"]["rows"] == N and saved["repeat"] == 1
+    for key in ("nproc", "loadavg_start", "python", "duckdb", "pyarrow", "commit"):
+        assert key in saved["machine"]
+    assert set(saved["runs"]) == set(load.STEPS) and set(saved["summary"]) == set(load.STEPS)
+    for step in load.STEPS:
+        (run,) = saved["runs"][step]
+        assert run["rows"] == N and run["seconds"] > 0 and run["peak_mb"] > 0
+        s = saved["summary"][step]
+        assert {"median_seconds", "rows_per_s", "peak_mb", "label"} <= set(s)
+    assert saved["runs"]["validate"][0]["problems"] == {"error": 0, "warning": 0}
+    assert set(saved["ratios"]) == {f"{w}/{r}" for w in ("validate", "load") for r in load.REFERENCES}
+    for r in saved["ratios"].values():
+        assert {"ratio", "peak_mb", "meets_ratio", "meets_memory", "meets_target"} <= set(r)
+    prof = saved["profile"]
+    assert prof["rows"] == N and prof["phases"] and prof["checks"] and prof["staging_columns"]
+    assert "代表建议入库基准" in load.report(result)
