@@ -165,6 +165,46 @@ def cmd_rebuild(args) -> int:
     return OK
 
 
+def _read_password(args) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("密码（10–64位，含字母和数字）：")
+    if first != getpass.getpass("再输入一次：") :
+        raise EtlError("两次输入的密码不一致。")
+    return first
+
+
+def cmd_create_user(args) -> int:
+    from etl import auth
+    p = publish.data_paths(args.data_dir)
+    role = "admin" if args.command == "create-admin" else args.role
+    account = auth.create_account(p.store(), args.username, _read_password(args), role, _user(args),
+                                  args.display_name or "", getattr(args, "county", None))
+    print(f"已创建账号 {account.username}（{account.role_zh}）。")
+    return OK
+
+
+def cmd_users(args) -> int:
+    from etl import auth
+    p = publish.data_paths(args.data_dir)
+    rows = auth.accounts(p.store())
+    if not rows:
+        print("还没有账号。请先运行 python -m etl create-admin 用户名")
+    for r in rows:
+        state = "启用" if r["active"] else "停用"
+        print(f"{r['username']:<16} {auth.ROLES[r['role']]:<10} {r['county_code'] or '':<8} {state} 最近登录 {r['last_login'] or '—'}")
+    print(f"免登录浏览：{'开启' if auth.setting(p.store(), 'anonymous_view') == 'on' else '关闭'}")
+    return OK
+
+
+def cmd_anonymous(args) -> int:
+    from etl import auth
+    p = publish.data_paths(args.data_dir)
+    auth.set_setting(p.store(), "anonymous_view", args.state, _user(args))
+    print(f"免登录浏览已{'开启' if args.state == 'on' else '关闭'}。")
+    return OK
+
+
 def cmd_demo(args) -> int:
     from etl.demo import generate_frames, write_csvs
     written = write_csvs(generate_frames(args.seed), Path(args.out))
@@ -200,6 +240,20 @@ def parser() -> argparse.ArgumentParser:
     rb.add_argument("version", type=int)
     rb.add_argument("--out", required=True, help="新的数据目录（须为空）")
     rb.set_defaults(func=cmd_rebuild)
+    for name, help_text in (("create-admin", "创建管理员账号（首次部署时使用；没有默认密码）"),
+                            ("create-user", "创建账号（领导、市人大工作人员、县区填报员、管理员）")):
+        cu = sub.add_parser(name, help=help_text)
+        cu.add_argument("username")
+        cu.add_argument("--display-name", help="显示名")
+        cu.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码（供脚本使用）")
+        if name == "create-user":
+            cu.add_argument("--role", required=True, choices=["leader", "city_staff", "county_staff", "admin"])
+            cu.add_argument("--county", help="县区填报员所属县区代码")
+        cu.set_defaults(func=cmd_create_user)
+    sub.add_parser("users", help="列出账号").set_defaults(func=cmd_users)
+    an = sub.add_parser("anonymous", help="开启或关闭免登录浏览（只读）")
+    an.add_argument("state", choices=["on", "off"])
+    an.set_defaults(func=cmd_anonymous)
     d = sub.add_parser("demo", help="生成演示城市（清川市）的上传文件")
     d.add_argument("--seed", type=int, default=20250101)
     d.add_argument("--out", default=str(Path(__file__).resolve().parent.parent / "data" / "demo"))
