@@ -194,10 +194,12 @@ def init_warehouse(p: Paths, user: str = "系统") -> int:
         return version
 
 
-def validate(p: Paths, inputs: list[tuple[str, bytes]], table: str | None = None,
-             modes: dict[str, str] | None = None) -> Batch:
+def validate(p: Paths, inputs: list[tuple[str, bytes]], table: str | list | None = None,
+             modes: dict[str, str] | None = None, county: str | None = None) -> Batch:
     base = current_version(p)
-    return validate_batch(inputs, p.snapshot(base) if base else None, base, table, modes)
+    batch = validate_batch(inputs, p.snapshot(base) if base else None, base, table, modes, county)
+    batch.county = county
+    return batch
 
 
 def publish(p: Paths, batch: Batch, user: str, reason: str = "", lock_timeout: float = 30.0,
@@ -212,7 +214,7 @@ def publish(p: Paths, batch: Batch, user: str, reason: str = "", lock_timeout: f
         if base != batch.base_version:  # someone published meanwhile: validate again against it
             inputs = [(f.name, f.data) for f in batch.files]
             batch.close()
-            batch = validate(p, inputs, [f.table for f in batch.files], batch.modes)
+            batch = validate(p, inputs, [f.table for f in batch.files], batch.modes, batch.county)
             if not batch.ok:
                 raise ValidationFailed(batch.problems)
         version = _next_version(p)

@@ -39,6 +39,7 @@ class Batch:
     base_version: int | None
     con: duckdb.DuckDBPyConnection | None = None
     modes: dict[str, str] = field(default_factory=dict)
+    county: str | None = None           # restricted to one county's rows (县区填报员)
 
     @property
     def ok(self) -> bool:
@@ -103,9 +104,11 @@ def map_headers(raw: RawFile, table: schema.Table) -> tuple[dict[str, int], list
 
 
 def validate_batch(inputs: list[tuple[str, bytes]], snapshot: Path | None = None, base_version: int | None = None,
-                   table: str | list[str | None] | None = None, modes: dict[str, str] | None = None) -> Batch:
+                   table: str | list[str | None] | None = None, modes: dict[str, str] | None = None,
+                   county: str | None = None) -> Batch:
     """Validate files [(name, bytes)] against the snapshot at `snapshot` (None = empty warehouse).
-    `table` names the table of every file, or of each file (a list), or None to infer it from headers."""
+    `table` names the table of every file, or of each file (a list), or None to infer it from headers.
+    `county` restricts the batch to one county's rows (县区填报员): other rows are errors."""
     files, raws = [], {}
     for i, (name, data) in enumerate(inputs):
         report = FileReport(name=name, data=data)
@@ -140,7 +143,7 @@ def validate_batch(inputs: list[tuple[str, bytes]], snapshot: Path | None = None
             batch.problems.append(Problem("no_files", "没有可校验的文件。"))
             batch.counts = _count(batch.problems)
         return batch
-    batch.con = _stage(raws, files, snapshot, batch.modes)
+    batch.con = _stage(raws, files, snapshot, batch.modes, county)
     listed, counts = _collect(batch.con, files)
     batch.problems, batch.counts = listed, counts
     return batch
@@ -153,7 +156,7 @@ def _count(problems: list[Problem]) -> dict[str, int]:
     return counts
 
 
-def _stage(raws, files, snapshot, modes) -> duckdb.DuckDBPyConnection:
+def _stage(raws, files, snapshot, modes, county=None) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(config={"autoinstall_known_extensions": "false", "autoload_known_extensions": "false"})
     # Duplicate keys in a file are reported as duplicate_key; rules that look a key up must not crash on them.
     con.execute("SET scalar_subquery_error_on_multiple_rows = false")
@@ -191,7 +194,26 @@ def _stage(raws, files, snapshot, modes) -> duckdb.DuckDBPyConnection:
     sqlfuncs.install(con, "cur_cfg_rule")
     for name in by_table:
         _check_table(con, schema.BY_NAME[name], snapshot is not None)
+        if county:
+            _check_county(con, schema.BY_NAME[name], county)
     return con
+
+
+def _check_county(con, t: schema.Table, county: str) -> None:
+    """A county's staff may send only rows of their own county, and no city-wide tables."""
+    if t.county_sql:
+        expr = t.county_sql.format(t="t", db="cur_")
+    elif "county_code" in t.column_names:
+        expr = "t.county_code"
+    else:
+        con.execute(f"INSERT INTO problems SELECT _file, min(_row), '{t.column_names[0]}', 'table_not_permitted', 'error', "
+                    f"NULL, '县区填报员不能上传“{t.label}”（全市共用数据），请联系市人大工作人员。' FROM stg_{t.name} GROUP BY _file")
+        return
+    blame = "county_code" if "county_code" in t.column_names else next(
+        c for c in ("township_code", "unit_code", "station_id", "deputy_id") if c in t.column_names)
+    con.execute(f"INSERT INTO problems SELECT t._file, t._row, '{blame}', 'other_county', 'error', "
+                f"CAST(t.r_{blame} AS VARCHAR), '这一行属于其他县区：县区填报员只能上传本县区（{county}）的数据，请删除这一行。' "
+                f"FROM stg_{t.name} t WHERE {expr} IS DISTINCT FROM {checks.lit(county)}")
 
 
 def _numeric_code_cells(con, i, raw: RawFile, mapping, table) -> None:

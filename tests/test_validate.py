@@ -192,3 +192,19 @@ def test_station_year_replace_scope_uses_the_station_county(wh):
     rows = con.execute("SELECT station_id, activity_count FROM fact_station_year ORDER BY 1").fetchall()
     con.close()
     assert rows == [("S101", 5), ("S201", 7)], "county 990101's row must survive county 990102's upload"
+
+
+def test_county_staff_cannot_send_other_counties_rows(wh):
+    text = ("年度,县区代码,机构名称,机构类型,实有工作人员数\r\n2024,990102,办公室,办事机构,6\r\n"
+            "2024,990101,办公室,办事机构,5\r\n")
+    before = signature(wh)
+    batch = publish.validate(wh, [("机构.csv", text.encode())], county="990102")
+    codes = [(p.code, p.row, p.column) for p in batch.problems if p.severity == "error"]
+    assert codes == [("other_county", 3, "县区代码")]
+    with pytest.raises(ValidationFailed):
+        publish.publish(wh, batch, "县区填报员")
+    batch.close()
+    batch = publish.validate(wh, [("市.csv", "市代码,市名称\r\n990100,测试市\r\n".encode())], county="990102")
+    assert [p.code for p in batch.problems] == ["table_not_permitted"]
+    batch.close()
+    assert signature(wh) == before
