@@ -62,7 +62,7 @@ def _k(code, ref, fam, name, unit, formula, num, den, *, levels=ALL, target=1.0,
 
 LIUYOU = (("organization", "有机构"), ("venue", "有场地"), ("staff", "有人员"), ("rules", "有制度"),
           ("equipment", "有设备"), ("funding", "有经费"))
-U_TEXT = "本年度有效的乡镇街道数（乡、民族乡、镇；参数include_streets_in_liuyou=1时含街道）"
+U_TEXT = "本年度有效的乡镇街道数（乡、民族乡、镇；“街道参加六有评估”参数为是时含街道）"
 
 A = (
     _k("liuyou_rate", "K01", "A", "六有达标率", "%", "六项（有机构、有场地、有人员、有制度、有设备、有经费）全部达标的乡镇街道占比；"
@@ -71,9 +71,9 @@ A = (
     _k("liuyou_items_avg", "K01", "A", "六有平均达标项数", "项", "各乡镇街道达标项数（0–6）的平均值；未填报按0项计",
        "各单位达标项数之和", U_TEXT, target=6, prov="[P]", source=f"{SURVEY}“六有”标准"),
     *(_k(f"liuyou_{c}_rate", "K01", "A", f"六有·{zh}达标率", "%", f"“{zh}”为“是”的乡镇街道占比；未填报视为未达标",
-         f"“{zh}”为“是”的单位数", U_TEXT, levels=CC, prov="[P]清单 定义[A]", source=f"{SURVEY}；定义见data-model §2.3.3")
+         f"“{zh}”为“是”的单位数", U_TEXT, levels=CC, prov="[P]清单 定义[A]", source=f"{SURVEY}；各项定义见本页“六有”认定标准")
       for c, zh in LIUYOU),
-    _k("small_body_share", "K02", "A", "“1人委/2人委”占比", "%", "实有人员（含负责人）不超过small_body_max_staff人的机构占比；"
+    _k("small_body_share", "K02", "A", "“1人委/2人委”占比", "%", "实有人员（含负责人）不超过2人（阈值可调）的机构占比；"
        "填写了“合署/共用人员对象”的机构不计入", "实有人员≤2人的机构数", "县人大常委会机构数（不含合署/共用人员的机构）",
        levels=CC, direction="lower", target_rule="small_body_target", prov="[P]基线70% 目标[A]≤30%",
        source=f"{SURVEY}：“1人委”“2人委”比例高达70%", weight=5, scoring="band"),
@@ -81,7 +81,7 @@ A = (
        "主任单列的县区数", "县区数", levels=CC, source=f"{SURVEY}：县级人大常委会主任和乡镇人大主席实现单列设置", weight=1),
     _k("chair_fulltime_rate", "K04", "A", "乡镇人大主席专职率", "%", "人大主席为专职（单列）的乡镇占比；未填报视为未达标",
        "主席专职的乡镇数", "本年度有效的乡、民族乡、镇数", source=f"{YX} 第10条：乡镇人大配备专职主席1人", weight=3),
-    _k("vice_chair_rate", "K05", "A", "一/二类乡镇专职副主席配备率", "%", "一、二类乡镇（参数vice_chair_categories）中"
+    _k("vice_chair_rate", "K05", "A", "一/二类乡镇专职副主席配备率", "%", "一、二类乡镇中"
        "配备≥1名专职副主席的占比", "配备专职副主席的一/二类乡镇数", "本年度有效的一/二类乡镇数",
        source=f"{YX} 第10条：一、二类乡镇配备专职副主席1人", weight=2),
     _k("street_director_rate", "K06", "A", "街道人大工委专职主任配备率", "%", "工委主任为专职的街道占比",
@@ -90,7 +90,7 @@ A = (
        "有专职工作人员的街道数", "本年度有效的街道数", source=f"{DAFANG}：各街道人大工委均配备1名专职人员负责人大工作",
        weight=2),
     _k("young_cadre_share", "K07", "A", "35岁左右干部占比", "%", "委办正职及乡镇人大主席、街道工委主任中，12月31日年龄"
-       "≤young_cadre_max_age（默认38岁）的占比；空缺不计，乡镇未填报按不达标计",
+       "≤38岁（“35岁左右”的默认口径，可调）的占比；空缺不计，乡镇未填报按不达标计",
        "年龄≤38岁的负责人数", "县人大常委会机构负责人（不含合署机构）+未空缺的乡镇人大主席和街道工委主任",
        target=0.20, prov="[P]比例 年龄口径[A]",
        source=f"{YX} 第11条：委办正职、乡镇（街道）人大正职中35岁左右的干部比例不得低于20%", weight=4),
@@ -103,30 +103,30 @@ A = (
 )
 
 B = (
-    _k("congress_held_rate", "K10", "B", "乡镇人代会召开率（法定底线）", "%", "本年度至少召开township_congress_min次人代会的乡镇"
+    _k("congress_held_rate", "K10", "B", "乡镇人代会召开率（法定底线）", "%", "本年度至少召开1次人代会的乡镇"
        "占比；任一乡镇为0即红色", "召开≥1次人代会的乡镇数", "本年度有效的乡、民族乡、镇数", floor=1.0, is_floor_law=True,
        prov="[L][P]", source=f"地方组织法 第14条 [S1]；{SPEECH}一是：乡镇人代会每年至少举行1次", weight=3),
-    _k("two_sessions_rate", "K11", "B", "乡镇人代会“一年两会”率", "%", "本年度召开≥township_congress_target次人代会的乡镇占比",
+    _k("two_sessions_rate", "K11", "B", "乡镇人代会“一年两会”率", "%", "本年度召开≥2次人代会的乡镇占比",
        "召开≥2次人代会的乡镇数", "本年度有效的乡、民族乡、镇数", prov="[L][E]",
        source="地方组织法 第14条：乡镇人代会一般每年举行两次 [S1]；浮梁县 [S24]", weight=5),
     _k("avg_session_days", "K12", "B", "乡镇人代会平均会期", "天", "乡镇人代会会期的平均值（换届会议单列，不计入）",
        "会期天数之和", "乡镇人代会次数（不含换届会议）", target_rule="min_session_days", prov="[S2][P]",
        source=f"乡镇人代会会期为1到2天 [S2]；{SPEECH}一是：保证会议时间"),
-    _k("half_day_share", "K12", "B", "半天会占比", "%", "会期不足min_session_days（1天）的乡镇人代会占比（不含换届会议）",
+    _k("half_day_share", "K12", "B", "半天会占比", "%", "会期不足1天的乡镇人代会占比（不含换届会议）",
        "会期不足1天的人代会次数", "乡镇人代会次数（不含换届会议）", target=0.0, direction="lower", prov="[S2][P]",
        source=f"{SPEECH}一是：会期严重缩水“一顿午饭算审议”", weight=4, scoring="complement"),
     _k("election_session_days", "K12", "B", "换届会议平均会期", "天", "乡镇换届人代会会期的平均值（单列）",
        "换届会议会期之和", "换届会议次数", target=None, direction="none", prov="[S3]", source="换届会议一般约两天 [S3]"),
-    _k("presidium_rate", "K13", "B", "主席团会议达标率", "%", "本年度召开≥presidium_meeting_target次主席团会议的乡镇占比",
+    _k("presidium_rate", "K13", "B", "主席团会议达标率", "%", "本年度召开≥4次主席团会议的乡镇占比",
        "主席团会议≥4次的乡镇数", "本年度有效的乡、民族乡、镇数", prov="[E]",
        source="四川省乡镇人民代表大会主席团工作条例 第5条 [S6]", weight=3),
     _k("recess_activity_rate", "K14", "B", "闭会期间代表活动达标率", "%", "本单位组织的闭会期间代表活动与代表小组活动合计"
-       "≥recess_activity_target次的乡镇街道占比", "活动≥2次的乡镇街道数", "本年度有效的乡镇街道数（含街道）",
+       "≥2次的乡镇街道占比", "活动≥2次的乡镇街道数", "本年度有效的乡镇街道数（含街道）",
        source=f"{SPEECH}二是：每年开展2次以上闭会期间的代表活动", weight=5),
     _k("attendance_rate", "K15", "B", "人代会出席率", "%", "县乡人代会实出席代表数之和÷应出席代表数之和；任一次会议"
        "出席不足三分之二即红色", "实出席代表数之和", "应出席代表数之和", target=2 / 3, floor=2 / 3,
        is_floor_law=True, prov="[L]", source="地方组织法 第14条：须有三分之二以上代表出席始得举行 [S1][S4]"),
-    _k("quorum_rate", "K15", "B", "人代会法定人数达标率", "%", "出席代表达到应出席（实有）代表三分之二（quorum_ratio）的"
+    _k("quorum_rate", "K15", "B", "人代会法定人数达标率", "%", "出席代表达到应出席（实有）代表三分之二的"
        "人代会占比", "达到法定人数的会次", "县乡人代会会次", floor=1.0, is_floor_law=True, prov="[L]",
        source="地方组织法 第14条 [S1]；按实有代表数计算 [S4]"),
 )
@@ -135,8 +135,8 @@ C = (
     _k("station_coverage", "K16", "C", "乡镇（街道）联络站覆盖率", "%", "本年度有≥1个有效乡镇级联络站点的乡镇街道占比",
        "有乡镇级站点的乡镇街道数", "本年度有效的乡镇街道数（含街道）", prov="[E]",
        source="全国代表之家、联络站基本实现乡镇街道全覆盖 [S33]", weight=4),
-    _k("station_standard_rate", "K17", "C", "站点标准达标率（七有）", "%", "有效乡镇级站点中，站点标准清单（cfg_station_standard，"
-       "默认源城“七有”）各项全部为“是”的占比；未填报视为未达标", "全部达标的站点数", "有效乡镇级站点数",
+    _k("station_standard_rate", "K17", "C", "站点标准达标率（七有）", "%", "有效乡镇级站点中，站点标准清单（默认源城“七有”，"
+       "可由管理员更换）各项全部为“是”的占比；未填报视为未达标", "全部达标的站点数", "有效乡镇级站点数",
        prov="[E]", source="源城区“七有”标准 [S25]；云南“七有” [S26]", weight=4),
     _k("station_activity_avg", "K18", "C", "站均活动次数", "次", "有效乡镇级站点活动次数之和÷站点数；未填报按0次计",
        "活动次数之和", "有效乡镇级站点数", target_rule="station_activity_target", prov="[A][E]",
@@ -149,8 +149,8 @@ C = (
     _k("archive_rate", "K21", "C", "一代表一档案建档率", "%", "12月31日在任县乡两级代表中已建履职档案（建档日期不晚于当年"
        "12月31日）的占比；乡镇级按乡级代表计", "已建档的在任代表数", "12月31日在任代表数",
        source=f"{DAFANG}：实行“一代表一档案”；中央《意见》 [S15]", weight=4),
-    _k("points_pass_rate", "K22", "C", "履职积分合格率", "%", "有积分记录的代表中，年度总分≥points_pass_line（60分）的占比；"
-       "总分按当前方案（points_scheme）计算", "总分≥60分的代表数", "有积分记录的代表数", target=None, prov="[E]",
+    _k("points_pass_rate", "K22", "C", "履职积分合格率", "%", "有积分记录的代表中，年度总分≥60分（及格线可调）的占比；"
+       "总分按当前履职积分方案计算", "总分≥60分的代表数", "有积分记录的代表数", target=None, prov="[E]",
        source="银川市人大代表履职评价办法 [S62]；目标：逐年提高", weight=4),
     _k("points_avg", "K22", "C", "履职积分平均分", "分", "有积分记录的代表年度总分的平均值", "总分之和", "有积分记录的代表数",
        target=None, prov="[E]", source="银川市人大代表履职评价办法 [S62]"),
@@ -159,8 +159,8 @@ C = (
 S_TEXT = "本年度交办的县级代表建议数（不含已撤回）"
 R_TEXT = "已答复的县级代表建议数"
 D = (
-    _k("on_time_reply_rate", "K23", "D", "按期答复率（法定底线）", "%", "答复日期不晚于答复期限（交办日+reply_months个月，"
-       "同意延期为reply_months_extended个月）的建议占比；任一件逾期即红色", "按期答复件数", S_TEXT, levels=CC,
+    _k("on_time_reply_rate", "K23", "D", "按期答复率（法定底线）", "%", "答复日期不晚于答复期限（交办日+3个月，同意延期的为6个月）"
+       "的建议占比；任一件逾期即红色", "按期答复件数", S_TEXT, levels=CC,
        floor=1.0, is_floor_law=True, prov="[L]", source="代表建议办理办法：交办之日起3个月内答复，延期不超过6个月 [S12]",
        weight=4),
     _k("closure_rate", "K24", "D", "办结率", "%", "办理状态为“已办结”的建议占比", "已办结件数", S_TEXT, levels=CC,
@@ -174,7 +174,7 @@ D = (
        "（公开首轮满意92.47% [S41]）", "满意件数", "已测评件数（满意/基本满意/不满意）", levels=CC, target=0.95,
        prov="[E]基准 目标[A]", source="市级报告首轮满意率92.47% [S41]；综合指数目标95% [A]", weight=4),
     _k("satisfaction_coverage", "K26", "D", "满意度测评覆盖率", "%", "已测评件数÷已答复件数", "已测评件数", R_TEXT,
-       levels=CC, prov="[A]", source="data-model §3.1 K26"),
+       levels=CC, prov="[A]", source="本系统口径（数据契约 K26）"),
     _k("resolution_rate", "K27", "D", "解决率（A类占比）", "%", "办理结果为A（已解决或基本解决）的件数÷已答复件数", "A类件数",
        R_TEXT, levels=CC, target=0.70, prov="[E]区间 目标[A]",
        source=f"公开A类占比50–75% [S40][S41][S42]；{YX} 第9条：提高解决率；综合指数目标70% [A]", weight=5),
@@ -193,17 +193,17 @@ D = (
     _k("implemented_funds", "K30", "D", "建议落实资金", "万元", "县级建议落实资金之和", "落实资金（万元）", "—", levels=CC,
        target=None, direction="none", agg="sum", source=f"{DAFANG}：县级建议办理资金55.86万元"),
     _k("suggestions_per_deputy", "K31", "D", "代表人均建议数", "件/人", "县级建议件数÷12月31日在任县级代表数（仅作背景，不设目标）",
-       S_TEXT, "12月31日在任县级代表数", levels=CC, target=None, direction="none", prov="—", source="data-model §3.1 K31"),
+       S_TEXT, "12月31日在任县级代表数", levels=CC, target=None, direction="none", prov="—", source="本系统口径（数据契约 K31）"),
 )
 
 E = (
     _k("party_report_count", "K32", "E", "县委听取人大工作汇报次数", "次", "县委听取人大常委会党组工作汇报、人大工作专题汇报的"
        "次数；市级为各县区平均数", "听取汇报次数", "县区数（县级为1）", levels=CC, target_rule="party_report_target",
        source=f"{YX} 第2条：每年至少听取2次人大工作专题汇报", weight=4),
-    _k("party_report_rate", "K32", "E", "县委听取汇报达标率", "%", "听取汇报≥party_report_target次的县区占比",
+    _k("party_report_rate", "K32", "E", "县委听取汇报达标率", "%", "听取汇报≥2次的县区占比",
        "达标县区数", "县区数", levels=CC, source=f"{YX} 第2条：每年至少听取2次人大工作专题汇报"),
-    _k("work_meeting_held", "K33", "E", "本届人大工作会议召开", "%", "本届（term_start_year起）截至当年已召开县委人大工作会议；"
-       "县级为是/否，市级为已召开县区占比；届内第2年底（term_meeting_deadline_years）前未召开为黄色，之后为红色",
+    _k("work_meeting_held", "K33", "E", "本届人大工作会议召开", "%", "本届（自任期起始年起）截至当年已召开县委人大工作会议；"
+       "县级为是/否，市级为已召开县区占比；届内第2年底前未召开为黄色，之后为红色",
        "已召开的县区数", "县区数", levels=CC, prov="[P] 期限[A]",
        source=f"{YX} 第2条：每届任期内至少召开1次党委人大工作会议", weight=2),
     _k("deputy_funds_in_budget", "K34", "E", "代表活动经费列入预算", "%", "代表活动经费列入本级预算的县区占比（县级为是/否）；"

@@ -283,3 +283,13 @@ def test_index_scoring_rules_match_the_sql():
     assert {i.code for i in INDICATORS if i.scoring == "complement"} == {
         i.code for i in INDICATORS if i.direction == "lower" and i.weight > 0 and i.scoring != "band"}
     assert all(i.agg == "ratio" for i in INDICATORS if i.weight > 0)
+
+
+def test_user_facing_kpi_texts_contain_no_code_identifiers():
+    """Captions and the 口径说明 page show these texts to leaders: no parameter names or file references."""
+    import re as _re
+    from etl.indicators import INDICATORS as _ALL
+    for ind in _ALL:
+        for field in ("name_zh", "formula_text", "numerator_text", "denominator_text", "source"):
+            text = getattr(ind, field) or ""
+            assert not _re.search(r"[a-z]+_[a-z]+|data-model|cfg_", text), (ind.code, field, text)

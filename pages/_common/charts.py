@@ -22,11 +22,12 @@ def layout(fig: go.Figure, title: str, height: int = 420, legend: bool = True) -
     fig.update_layout(
         title={"text": title, "font": {"size": 18}, "x": 0, "xanchor": "left"},
         font={"family": FONT, "size": 14, "color": "#222"},
-        height=height, margin={"l": 10, "r": 10, "t": 56, "b": 10},
+        height=height, margin={"l": 10, "r": 10, "t": 84 if legend else 56, "b": 10},
         plot_bgcolor="white", paper_bgcolor="white", separators=".,",
         hoverlabel={"font": {"family": FONT, "size": 14}},
         showlegend=legend,
-        legend={"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0, "title": {"text": ""}},
+        # legend above the plot, under the title: never collides with an x-axis title or tick labels
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.01, "x": 0, "title": {"text": ""}},
     )
     fig.update_xaxes(showgrid=False, linecolor="#999", automargin=True)
     fig.update_yaxes(gridcolor="#e5e5e5", zeroline=False, automargin=True)
@@ -117,7 +118,9 @@ def heatmap_chart(matrix: pd.DataFrame, title: str, codes: list[str], yes: str =
         hovertemplate=f"<b>%{{y}}</b><br>%{{x}}：%{{text}}（✓{yes} ✗{no}）<extra></extra>"))
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_xaxes(side="top", type="category")
-    return layout(fig, title, height=height or max(320, 28 * len(matrix) + 120), legend=False)
+    fig = layout(fig, title, height=height or max(320, 28 * len(matrix) + 140), legend=False)
+    fig.update_layout(margin={"t": 110}, title={"y": 0.98, "yanchor": "top"})  # item labels sit on top
+    return fig
 
 
 def radar_chart(dims: pd.DataFrame, title: str, compare: pd.DataFrame | None = None, name: str = "本县",

@@ -118,7 +118,7 @@ def kpi_series(snap: Snapshot, codes: tuple[str, ...], county: str | None = None
 def kpi_city_year(snap: Snapshot, year: int, county: str | None = None) -> pd.DataFrame:
     """Every KPI for the city (or one county) in a year, with last year's value for the change."""
     level, unit = ("县", county) if county else ("市", None)
-    return query(snap, f"""
+    return query(snap, """
         SELECT k.kpi_code, k.kpi_ref, k.numerator, k.denominator, k.value, k.target, k.floor, k.status, k.unreported,
                k.breach, p.value AS last_value
         FROM mart_kpi k LEFT JOIN mart_kpi p ON p.kpi_code = k.kpi_code AND p.level = k.level

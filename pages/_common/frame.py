@@ -97,6 +97,9 @@ def _write_url(values: dict[str, object]) -> None:
 def filters(snap, county: bool = True, township: bool = False, require_county: bool = False) -> Filters:
     """Year, county (and township) selectors at the top of the page, kept in the URL (?year=&county=&township=)."""
     years = sorted(data.years(snap), reverse=True)
+    for key in URL_KEYS:  # re-assert remembered values so the first run after a page switch already has them
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
     cols = st.columns([1, 1.4, 1.6])
     _seed_from_url("year", years)
     with cols[0]:
