@@ -22,16 +22,20 @@ def kpi_card(row: pd.Series, ind, trend: list | None = None) -> None:
         delta = fmt.fmt_delta(row["value"], row["last_value"], ind.unit)
         flat = delta is not None and fmt.is_flat(row["value"], row["last_value"], ind.unit)
         st.markdown(f"**{ind.name_zh}**", help=f"口径：{ind.formula_text}\n\n依据：{ind.provenance} {ind.source}")
-        st.metric(ind.name_zh, fmt.fmt_value(row["value"], ind.unit), "持平" if flat else delta,
+        yes_no = ind.unit == "%" and not fmt.is_missing(row["denominator"]) and row["denominator"] == 1
+        shown = ("是" if row["value"] >= 1 else "否") if yes_no and not fmt.is_missing(row["value"]) else \
+            fmt.fmt_value(row["value"], ind.unit)
+        neutral = flat or yes_no or ind.direction == "none"
+        st.metric(ind.name_zh, shown, None if yes_no else ("持平" if flat else delta),
                   label_visibility="collapsed", delta_arrow="off" if flat else "auto",
-                  delta_color="off" if flat else ("inverse" if ind.direction == "lower" else "normal"),
+                  delta_color="off" if neutral else ("inverse" if ind.direction == "lower" else "normal"),
                   delta_description="较上年", chart_data=trend if trend and len(trend) > 1 else None,
                   chart_type="line")
         status = row["status"] if isinstance(row["status"], str) else None
         target = "" if fmt.is_missing(row["target"]) else f"目标 {fmt.fmt_value(row['target'], ind.unit, 0)}"
         st.badge(fmt.STATUS_ZH[status], color=fmt.STATUS_BADGE[status])
         parts = [ind.ref, target]
-        if not fmt.is_missing(row["denominator"]) and ind.unit == "%":
+        if not fmt.is_missing(row["denominator"]) and ind.unit == "%" and not yes_no:
             parts.append(f"{row['numerator']:.0f} / {row['denominator']:.0f}")
         if not fmt.is_missing(row.get("unreported")) and row["unreported"] > 0:
             parts.append(f"{int(row['unreported'])}个单位未填报")
