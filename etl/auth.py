@@ -143,10 +143,18 @@ def accounts(store: AppStore) -> list[dict]:
                       "locked_until FROM accounts ORDER BY role, username")
 
 
-def setting(store: AppStore, key: str) -> str:
+def setting(store: AppStore, key: str, default: str | None = None) -> str:
+    """The stored value; else `default`; else the built-in default."""
     _ensure(store)
     row = store.con.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
-    return row[0] if row else DEFAULT_SETTINGS.get(key, "")
+    if row:
+        return row[0]
+    return default if default is not None else DEFAULT_SETTINGS.get(key, "")
+
+
+def anonymous_view(store: AppStore, is_demo: bool) -> bool:
+    """Viewing without login: as an administrator set it; if never set, on for demo data only."""
+    return setting(store, "anonymous_view", "on" if is_demo else "off") == "on"
 
 
 def set_setting(store: AppStore, key: str, value: str, by: str) -> None:

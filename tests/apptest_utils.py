@@ -11,12 +11,16 @@ from streamlit.testing.v1 import AppTest
 APP = str(Path(__file__).resolve().parents[1] / "dashboard.py")
 
 
-def open_page(root, monkeypatch, page: str | None = None, query: dict | None = None, timeout: int = 60) -> AppTest:
-    """Run the entrypoint, then switch to `page` (e.g. "pages/2_organization.py") with optional URL params."""
+def open_page(root, monkeypatch, page: str | None = None, query: dict | None = None, timeout: int = 60,
+              role: str | None = None, county: str | None = None) -> AppTest:
+    """Run the entrypoint, then switch to `page` (e.g. "pages/2_organization.py") with optional URL params;
+    `role` logs in as an account of that role (and `county` for county_staff) before the first run."""
     monkeypatch.setenv("NPC_DATA_DIR", str(root))
     at = AppTest.from_file(APP, default_timeout=timeout)
     for k, v in (query or {}).items():
         at.query_params[k] = str(v)
+    if role:
+        login(at, role, county)
     at.run()
     if page:
         at.switch_page(page)
@@ -51,3 +55,12 @@ def chart(at: AppTest, title_part: str) -> dict:
     found = [c for c in charts(at) if title_part in c["title"]]
     assert found, f"no chart titled …{title_part}… among {[c['title'] for c in charts(at)]}"
     return found[0]
+
+
+def login(at: AppTest, role: str, county: str | None = None, username: str | None = None) -> None:
+    """Act as a logged-in account (what the login form stores in the session)."""
+    import time
+
+    from etl.auth import Account
+    at.session_state["account"] = Account(username or f"test_{role}", f"测试{role}", role, county)
+    at.session_state["last_seen"] = time.time()

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from pages._common import charts, data
-from pages._common.nav import COUNTY_PAGE, PAGES, TOWNSHIP_PAGE
+from pages._common import auth_ui, charts, data
+from pages._common.nav import ALL_ROLES, COUNTY_PAGE, PAGES, TOWNSHIP_PAGE
 
 log = logging.getLogger("npc.dashboard")
 APP_TITLE = "县乡人大建设监督看板"
@@ -27,12 +27,21 @@ class Filters:
     township: str | None = None
 
 
-def sidebar(snap) -> None:
+def viewer():
+    """The account viewing this page (etl.auth.Account; auth_ui.ANONYMOUS for anonymous viewing)."""
+    return st.session_state.get("viewer") or auth_ui.ANONYMOUS
+
+
+def sidebar(snap, account) -> None:
+    """Links to the pages this account may open (a hidden page is still refused by its own guard)."""
     with st.sidebar:
         st.markdown(f"### {APP_TITLE}")
         for page in PAGES:
-            if (ROOT / page.path).exists():  # tests/test_nav.py requires every registered file to exist
+            allowed = account.role in page.roles if account else "leader" in page.roles
+            if allowed and (ROOT / page.path).exists():  # tests/test_nav.py requires every file to exist
                 st.page_link(page.path, label=page.label, icon=page.icon)
+        if account:
+            auth_ui.sidebar_account(account)
         if snap:
             info = data.version_info(snap)
             st.caption(f"数据版本 v{snap.version}" + (f" · {str(info.get('created_at', ''))[:16]}" if info else ""))
@@ -52,7 +61,13 @@ def page(title: str, layout: str = "wide", heading: bool = True):
         st.switch_page(goto, query_params=_url_params())
     snap = data.current()
     try:
-        sidebar(snap)
+        roles = next((p.roles for p in PAGES if p.label == title), ALL_ROLES)
+        is_demo = bool(snap and data.city(snap).get("is_demo"))
+        account = None
+        if snap is not None or roles != ALL_ROLES:  # first start (no data yet) builds the demo before any login
+            account = auth_ui.guard(title, roles, is_demo)
+        st.session_state["viewer"] = account
+        sidebar(snap, account)
         if heading:
             st.header(title, anchor=False)
             if snap:

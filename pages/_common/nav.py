@@ -30,6 +30,10 @@ PAGES: tuple[Page, ...] = (
     Page("pages/9_township.py", "乡镇画像", ":material/holiday_village:"),
     Page("pages/10_definitions.py", "口径说明", ":material/menu_book:"),
     Page("pages/11_dictionary.py", "数据字典", ":material/table_view:"),
+    Page("pages/12_upload.py", "数据上传", ":material/upload_file:", ("city_staff", "county_staff", "admin")),
+    Page("pages/13_tracker.py", "报送进度", ":material/fact_check:"),
+    Page("pages/14_versions.py", "版本与审计", ":material/history:", ("city_staff", "admin")),
+    Page("pages/15_admin.py", "账号与设置", ":material/manage_accounts:", ("admin",)),
 )
 BY_PATH = {p.path: p for p in PAGES}
 COUNTY_PAGE = "pages/8_county.py"
