@@ -49,7 +49,8 @@ SELECT CAST(u.year AS INTEGER) AS year, u.county_code, c.county_name, u.township
   l.has_organization, l.has_venue, l.has_staff, l.has_rules, l.has_equipment, l.has_funding,
   CAST(coalesce(l.has_organization, FALSE) AS INTEGER) + CAST(coalesce(l.has_venue, FALSE) AS INTEGER)
     + CAST(coalesce(l.has_staff, FALSE) AS INTEGER) + CAST(coalesce(l.has_rules, FALSE) AS INTEGER)
-    + CAST(coalesce(l.has_equipment, FALSE) AS INTEGER) + CAST(coalesce(l.has_funding, FALSE) AS INTEGER) AS liuyou_items,
+    + CAST(coalesce(l.has_equipment, FALSE) AS INTEGER) + CAST(coalesce(l.has_funding, FALSE) AS INTEGER)
+    AS liuyou_items,
   coalesce(l.has_organization AND l.has_venue AND l.has_staff AND l.has_rules AND l.has_equipment AND l.has_funding,
            FALSE) AS liuyou_all,
   l.venue_area_m2, l.rules_count, l.funding_10k,
