@@ -13,7 +13,6 @@ from etl import schema, sqlfuncs
 from etl.contract_cfg import STATION_STANDARD
 
 SQL_DIR = Path(__file__).with_name("sql")
-MART_TABLES = ("mart_kpi", "mart_index_item", "mart_index", "mart_index_total", "mart_warning")
 VIEWS = ("v_suggestion", "v_deputy_points_year")
 _STATEMENT_END = re.compile(r";[ \t]*$", re.MULTILINE)
 

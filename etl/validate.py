@@ -183,10 +183,14 @@ def _stage(raws, files, snapshot, modes, county=None) -> duckdb.DuckDBPyConnecti
             cols = ", ".join(f"c{mapping[c.name]} AS r_{c.name}" if c.name in mapping else f"CAST(NULL AS VARCHAR) AS r_{c.name}"
                              for c in t.columns)
             selects.append(f"SELECT {i} AS _file, _row, {cols} FROM arrow_{i}")
+        # raw text stays in the registered Arrow tables (raw_<table> view); the staged table holds the
+        # normalised text (n_<col>, only where it differs from the typed value) and the typed columns
+        con.execute(f"CREATE TEMP VIEW raw_{name} AS {' UNION ALL '.join(selects)}")
         norm = ", ".join(f"{checks.normalised(c, 'r_' + c.name)} AS n_{c.name}" for c in t.columns)
-        typed = ", ".join(f"{checks.typed(c, 'n_' + c.name)} AS {c.name}" for c in t.columns)
-        con.execute(f"CREATE TEMP TABLE stg_{name} AS SELECT *, {typed} FROM "
-                    f"(SELECT *, {norm} FROM ({' UNION ALL '.join(selects)}))")
+        outer = ", ".join(f"n_{c.name} AS {c.name}" if checks.is_text_like(c) else
+                          f"n_{c.name}, {checks.typed(c, 'n_' + c.name)} AS {c.name}" for c in t.columns)
+        con.execute(f"CREATE TEMP TABLE stg_{name} AS SELECT _file, _row, {outer} FROM "
+                    f"(SELECT _file, _row, {norm} FROM raw_{name})")
         for c in t.columns:
             if c.derived_from:
                 con.execute(f"UPDATE stg_{name} SET {c.name} = year({c.derived_from}) WHERE {c.name} IS NULL")
@@ -212,7 +216,7 @@ def _check_county(con, t: schema.Table, county: str) -> None:
     blame = "county_code" if "county_code" in t.column_names else next(
         c for c in ("township_code", "unit_code", "station_id", "deputy_id") if c in t.column_names)
     con.execute(f"INSERT INTO problems SELECT t._file, t._row, '{blame}', 'other_county', 'error', "
-                f"CAST(t.r_{blame} AS VARCHAR), '这一行属于其他县区：县区填报员只能上传本县区（{county}）的数据，请删除这一行。' "
+                f"NULL, '这一行属于其他县区：县区填报员只能上传本县区（{county}）的数据，请删除这一行。' "
                 f"FROM stg_{t.name} t WHERE {expr} IS DISTINCT FROM {checks.lit(county)}")
 
 
@@ -256,9 +260,9 @@ def _check_table(con, t: schema.Table, has_warehouse: bool) -> None:
             for s in checks.column_checks(t, enum_values, fk_sql)]
     for c in t.columns:
         if c.derived_from:
-            sqls.append(f"SELECT _file, _row, '{c.name}', 'year_mismatch', 'error', r_{c.name}, "
+            sqls.append(f"SELECT _file, _row, '{c.name}', 'year_mismatch', 'error', NULL, "
                         f"'年度与{t.column(c.derived_from).header}所在年份不一致，请核对。' FROM stg_{t.name} "
-                        f"WHERE n_{c.name} IS NOT NULL AND {c.name} <> year({c.derived_from})")
+                        f"WHERE n_{c.name} IS NOT NULL AND {c.name} <> year({c.derived_from})")  # year is an int column
     if t.key:
         key = ", ".join(t.key)
         not_null = " AND ".join(f"{k} IS NOT NULL" for k in t.key)
@@ -275,15 +279,17 @@ def _check_table(con, t: schema.Table, has_warehouse: bool) -> None:
                         f"JOIN w.{t.name} x ON x.{k} = t.{k} WHERE {_county_of(t, 'x', 'cur_')} <> {_county_of(t, 't', 'cur_')}")
     for rule in t.rules:
         sqls.append(f"SELECT t._file, t._row, {checks.lit(rule.column)}, {checks.lit(rule.code)}, {checks.lit(rule.severity)}, "
-                    f"CAST(t.r_{rule.column} AS VARCHAR), {checks.lit(rule.message)} FROM stg_{t.name} t WHERE {rule.when}")
+                    f"NULL, {checks.lit(rule.message)} FROM stg_{t.name} t WHERE {rule.when}")
     con.execute("INSERT INTO problems " + " UNION ALL ".join(f"({sql})" for sql in sqls))
 
 
 def _collect(con, files: list[FileReport]) -> tuple[list[Problem], dict[str, int]]:
     counts = dict(con.execute("SELECT severity, count(*) FROM problems GROUP BY ALL").fetchall())
     counts = {ERROR: counts.get(ERROR, 0), WARNING: counts.get(WARNING, 0)}
-    rows = con.execute(f"SELECT _file, _row, col, code, severity, value, message FROM problems "
-                       f"ORDER BY severity, _file, _row, col LIMIT {MAX_LISTED}").fetchall()
+    con.execute(f"CREATE OR REPLACE TEMP TABLE listed AS SELECT row_number() OVER () AS idx, * FROM (SELECT * FROM "
+                f"problems ORDER BY severity, _file, _row, col LIMIT {MAX_LISTED})")
+    _fill_values(con, files)
+    rows = con.execute("SELECT _file, _row, col, code, severity, value, message FROM listed ORDER BY idx").fetchall()
     problems = []
     position = {(t.name, c.name): i for t in schema.TABLES for i, c in enumerate(t.columns)}
     rows.sort(key=lambda r: (r[4] != ERROR, r[0], r[1] or 0, position.get((files[r[0]].table, r[2]), 0)))
@@ -295,6 +301,19 @@ def _collect(con, files: list[FileReport]) -> tuple[list[Problem], dict[str, int
         problems.append(Problem("too_many_problems", f"共发现{total}个问题，此处只列出前{len(problems)}个；"
                                 f"请先修正以上问题后重新上传。", ERROR if counts[ERROR] else WARNING))
     return problems, counts
+
+
+def _fill_values(con, files: list[FileReport]) -> None:
+    """The offending value as written in the file, looked up in the raw text for the listed problems only."""
+    for name in {f.table for f in files if f.table}:
+        cols = schema.BY_NAME[name].column_names
+        case = "CASE l.col " + " ".join(f"WHEN '{c}' THEN r.r_{c}" for c in cols) + " END"
+        try:
+            con.execute(f"UPDATE listed SET value = v.raw FROM (SELECT l.idx, {case} AS raw FROM listed l "
+                        f"JOIN raw_{name} r ON r._file = l._file AND r._row = l._row) v "
+                        f"WHERE listed.idx = v.idx AND listed.value IS NULL")
+        except duckdb.CatalogException:
+            continue  # the table was never staged (header errors only)
 
 
 def read_paths(paths: list[Path]) -> list[tuple[str, bytes]]:

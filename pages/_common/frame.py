@@ -75,10 +75,18 @@ def page(title: str, layout: str = "wide", heading: bool = True):
         if snap is None and heading:
             st.info("数据仓库尚未建立：请先打开“总览”页（首次打开会自动用演示数据建立），或运行 python -m etl build。")
             st.stop()
-        yield snap
     except Exception:  # st.stop()/rerun are BaseException and pass through
-        log.exception("page %s failed", title)
-        st.error("页面出现错误，已记录到服务器日志。请刷新页面重试；如果问题持续，请联系管理员。")
+        _failed(title)
+        st.stop()  # the page body must not run after a failed frame
+    try:
+        yield snap
+    except Exception:
+        _failed(title)
+
+
+def _failed(title: str) -> None:
+    log.exception("page %s failed", title)
+    st.error("页面出现错误，已记录到服务器日志。请刷新页面重试；如果问题持续，请联系管理员。")
 
 
 def _url_params() -> dict[str, str]:
@@ -138,7 +146,12 @@ def filters(snap, county: bool = True, township: bool = False, require_county: b
         with cols[2]:
             town = st.selectbox("乡镇（街道）", list(tnames), key="township", format_func=lambda c: tnames.get(c, c),
                                 placeholder="请选择乡镇（街道）", **KEEP)
-    _write_url({"year": year, "county": code if county else None, "township": town if township else None})
+    used = {"year": year}  # a page touches only the parameters of its own filters (others ride along)
+    if county:
+        used["county"] = code
+    if township:
+        used["township"] = town
+    _write_url(used)
     return Filters(int(year or years[0]), code, town)
 
 
