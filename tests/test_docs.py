@@ -30,3 +30,12 @@ def test_every_cli_command_is_documented():
     sub = next(a for a in cli.parser()._actions if a.dest == "command")
     for name in sub.choices:
         assert f"python -m etl {name}" in README, name
+
+
+def test_every_page_and_role_is_documented():
+    from etl.auth import ROLES
+    from pages._common.nav import PAGES
+    for page in PAGES:
+        assert f"| {page.label} | `{page.path}` |" in README, page.label
+    for code, label in ROLES.items():
+        assert f"| {label} | `{code}` |" in README, code
