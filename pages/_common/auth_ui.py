@@ -73,8 +73,9 @@ def login_form() -> None:
     st.caption("没有账号请联系管理员。首次部署时，管理员账号用命令 python -m etl create-admin 创建。")
 
 
-def guard(label: str, roles: tuple[str, ...], is_demo: bool) -> auth.Account:
-    """Return who may see this page, or show the login form / a refusal and stop the script."""
+def guard(label: str, roles: tuple[str, ...], is_demo: bool, sidebar=None) -> auth.Account:
+    """Return who may see this page, or show the login form / a refusal and stop the script.
+    `sidebar(account)` draws the navigation on a refusal, so the user can go where they may."""
     account = current_account() or _proxy_account()
     if (account is None and "leader" in roles and not st.session_state.get("want_login")
             and auth.anonymous_view(_store(), is_demo)):
@@ -84,6 +85,8 @@ def guard(label: str, roles: tuple[str, ...], is_demo: bool) -> auth.Account:
         st.stop()
     if account.role not in roles:
         _store().audit(account.username, "open_page", label, "refused", auth.ROLES[account.role])
+        if sidebar:
+            sidebar(account)
         st.error(f"无权访问“{label}”：该页面只对{'、'.join(auth.ROLES[r] for r in roles)}开放。")
         st.stop()
     return account

@@ -110,12 +110,20 @@ def heatmap_chart(matrix: pd.DataFrame, title: str, codes: list[str], yes: str =
     """Rows = units, columns = items, values 1/0/None; a ✓/✗ in every cell so colour is not the only signal."""
     z = matrix.astype(float).values
     text = [["✓" if v == 1 else ("✗" if v == 0 else "未填报") for v in row] for row in z]
+    xs, ys = [str(c) for c in matrix.columns], [str(r) for r in matrix.index]
     fig = go.Figure(go.Heatmap(
-        z=z, x=list(matrix.columns), y=list(matrix.index), text=text, texttemplate="%{text}",
+        z=z, x=xs, y=ys, text=text, texttemplate="%{text}", hoverinfo="skip",
+        customdata=[[c] * matrix.shape[1] for c in codes],  # per row, for readers of the figure
         textfont={"size": 13}, zmin=0, zmax=1, showscale=False, xgap=2, ygap=2,
-        colorscale=[[0, STATUS_COLOR["red"]], [1, STATUS_COLOR["green"]]],
-        customdata=[[c] * matrix.shape[1] for c in codes],
-        hovertemplate=f"<b>%{{y}}</b><br>%{{x}}：%{{text}}（✓{yes} ✗{no}）<extra></extra>"))
+        colorscale=[[0, STATUS_COLOR["red"]], [1, STATUS_COLOR["green"]]]))
+    # Heatmap cells cannot be selected: an invisible marker on every cell carries the hover and the click
+    # (customdata[0] = unit code) so frame.chart(..., drill=...) works on matrices too.
+    cells = [(x, y, [code, f"<b>{y}</b><br>{x}：{text[i][j]}（✓{yes} ✗{no}）"])
+             for i, (y, code) in enumerate(zip(ys, codes)) for j, x in enumerate(xs)]
+    fig.add_trace(go.Scatter(x=[c[0] for c in cells], y=[c[1] for c in cells], customdata=[c[2] for c in cells],
+                             mode="markers", showlegend=False, hovertemplate="%{customdata[1]}<extra></extra>",
+                             marker={"symbol": "square", "size": 22, "opacity": 0},
+                             selected={"marker": {"opacity": 0}}, unselected={"marker": {"opacity": 0}}))
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_xaxes(side="top", type="category")
     fig = layout(fig, title, height=height or max(320, 28 * len(matrix) + 140), legend=False)

@@ -65,7 +65,7 @@ def page(title: str, layout: str = "wide", heading: bool = True):
         is_demo = bool(snap and data.city(snap).get("is_demo"))
         account = None
         if snap is not None or roles != ALL_ROLES:  # first start (no data yet) builds the demo before any login
-            account = auth_ui.guard(title, roles, is_demo)
+            account = auth_ui.guard(title, roles, is_demo, sidebar=lambda acc: sidebar(snap, acc))
         st.session_state["viewer"] = account
         sidebar(snap, account)
         if heading:
