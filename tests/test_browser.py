@@ -22,6 +22,7 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]
 ENGLISH_LEFTOVERS = ("Deploy", "Traceback", "Error", "Exception", "Browse files", "None")
+ADMIN = ("browser_admin", "Browser-test-2026")
 
 pytestmark = pytest.mark.browser
 
@@ -41,6 +42,8 @@ def server(demo_wh, tmp_path_factory):
     pytest.importorskip("playwright")
     root = tmp_path_factory.mktemp("browser") / "data"
     shutil.copytree(demo_wh.root, root)
+    from etl import auth, publish
+    auth.create_account(publish.data_paths(root).store(), ADMIN[0], ADMIN[1], "admin", "测试")
     port = _free_port()
     env = {**os.environ, "NPC_DATA_DIR": str(root)}
     log = open(tmp_path_factory.mktemp("log") / "streamlit.log", "w")
@@ -83,9 +86,22 @@ def _path(page) -> str:
 
 
 def _wait_ready(pg) -> None:
-    pg.wait_for_selector('[data-testid="stMain"] h1, [data-testid="stMain"] h2', timeout=120_000)
+    pg.wait_for_selector('[data-testid="stMain"] h1, [data-testid="stMain"] h2, [data-testid="stMain"] h3',
+                         timeout=120_000)
     pg.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000)
     time.sleep(0.5)
+
+
+def _open(pg, url: str) -> None:
+    """Open a URL; where the page asks for a login (each page load is a new session), log in as admin."""
+    pg.goto(url)
+    _wait_ready(pg)
+    if pg.get_by_text("请登录").count():
+        pg.get_by_label("用户名").fill(ADMIN[0])
+        pg.get_by_label("密码").fill(ADMIN[1])
+        pg.get_by_role("button", name="登录").click()
+        pg.wait_for_function("() => !document.body.innerText.includes('请登录')", timeout=60_000)
+        _wait_ready(pg)
 
 
 @pytest.mark.parametrize("page", PAGES, ids=[p.label for p in PAGES])
@@ -93,8 +109,7 @@ def test_every_page_opens_in_chromium_in_chinese_without_errors(browser, server,
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     pg = browser.new_page(viewport={"width": 1366, "height": 768})
     try:
-        pg.goto(server + _path(page) + "?year=2024")
-        _wait_ready(pg)
+        _open(pg, server + _path(page) + "?year=2024")
         if pg.locator('[data-testid="stPlotlyChart"]').count():
             pg.wait_for_selector('[data-testid="stPlotlyChart"] .main-svg', timeout=60_000)
         main = pg.locator('[data-testid="stMain"]')
