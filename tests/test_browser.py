@@ -2,23 +2,17 @@
 through Playwright. Screenshots of every page are saved in tests/artifacts/ (CI keeps them)."""
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from pages._common.nav import PAGES
+from tests.browser_utils import CHROMIUM, ROOT, require_chromium, streamlit_server
 
-ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "tests" / "artifacts"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]
 ENGLISH_LEFTOVERS = ("Deploy", "Traceback", "Error", "Exception", "Browse files", "None")
@@ -27,47 +21,15 @@ ADMIN = ("browser_admin", "Browser-test-2026")
 pytestmark = pytest.mark.browser
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(demo_wh, tmp_path_factory):
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail("CI must have Debian chromium (installed by .ci/setup)")
-        pytest.skip("chromium is not installed")
-    pytest.importorskip("playwright")
+    require_chromium()
     root = tmp_path_factory.mktemp("browser") / "data"
     shutil.copytree(demo_wh.root, root)
     from etl import auth, publish
     auth.create_account(publish.data_paths(root).store(), ADMIN[0], ADMIN[1], "admin", "测试")
-    port = _free_port()
-    env = {**os.environ, "NPC_DATA_DIR": str(root)}
-    log = open(tmp_path_factory.mktemp("log") / "streamlit.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
-                             "--server.address", "127.0.0.1", "--server.headless", "true"],
-                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(120):
-            if proc.poll() is not None:
-                raise RuntimeError(Path(log.name).read_text())
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                    break
-            except OSError:
-                time.sleep(0.5)
+    with streamlit_server(root, tmp_path_factory.mktemp("log")) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 @pytest.fixture(scope="module")

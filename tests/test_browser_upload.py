@@ -3,18 +3,14 @@ errors, read the Chinese report, upload the corrected file, confirm, and see the
 a leader who opens the upload page by URL is refused. Reuses the harness of tests/test_browser.py."""
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 
 from etl import auth, fmt, publish
-from tests.test_browser import ARTIFACTS, CHROMIUM, ROOT, _free_port, browser  # noqa: F401 (fixture)
+from tests.browser_utils import require_chromium, streamlit_server
+from tests.test_browser import ARTIFACTS, browser  # noqa: F401 (fixture)
 from tests.test_page_upload import COUNTY, OTHER, TOWN, YEAR, liuyou, scope_csv
 
 pytestmark = pytest.mark.browser
@@ -37,35 +33,9 @@ def upload_root(demo_wh, tmp_path_factory) -> publish.Paths:
 @pytest.fixture(scope="module")
 def server(upload_root, tmp_path_factory):
     """`streamlit run` on the private city (overrides tests/test_browser.py's `server` for the imported `browser`)."""
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail("CI must have Debian chromium (installed by .ci/setup)")
-        pytest.skip("chromium is not installed")
-    pytest.importorskip("playwright")
-    port = _free_port()
-    log = open(tmp_path_factory.mktemp("log") / "streamlit.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
-                             "--server.address", "127.0.0.1", "--server.headless", "true"],
-                            cwd=ROOT, env={**os.environ, "NPC_DATA_DIR": str(upload_root.root)},
-                            stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(120):
-            if proc.poll() is not None:
-                raise RuntimeError(Path(log.name).read_text())
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                    break
-            except OSError:
-                time.sleep(0.5)
+    require_chromium()
+    with streamlit_server(upload_root.root, tmp_path_factory.mktemp("log")) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 def _idle(pg) -> None:
