@@ -8,7 +8,16 @@ import pytest
 from etl import schema, warehouse
 from etl.contract_cfg import ENUMS, RULE_DEFAULTS
 
-DOC = Path(__file__).resolve().parents[2] / "shared" / "docs" / "data-model.md"
+def _find_doc() -> Path:
+    """data-model.md lives in shared/ beside the repository (CI clones main with shared/ next to it)."""
+    for parent in Path(__file__).resolve().parents:
+        candidate = parent / "shared" / "docs" / "data-model.md"
+        if candidate.exists():
+            return candidate
+    raise FileNotFoundError("找不到 shared/docs/data-model.md（应位于仓库旁的 shared/ 目录中）")
+
+
+DOC = _find_doc()
 NAME = re.compile(r"`((?:dim|fact|cfg|meta)_[a-z_]+)")
 
 
