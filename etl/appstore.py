@@ -49,6 +49,13 @@ class AppStore:
         self.con.execute("PRAGMA journal_mode=WAL")
         self.con.execute("PRAGMA synchronous=FULL")
         self.con.executescript(DDL + "".join(_append_only(t) for t in LOG_TABLES))
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """Columns added after a store was created (stores outlive code versions)."""
+        cols = {r[1] for r in self.con.execute("PRAGMA table_info(meta_version_log)").fetchall()}
+        if "lineage" not in cols:
+            self.con.execute("ALTER TABLE meta_version_log ADD COLUMN lineage TEXT")
 
     def close(self) -> None:
         self.con.close()

@@ -154,6 +154,19 @@ def cmd_rollback(args) -> int:
     return OK
 
 
+def cmd_refresh(args) -> int:
+    p = publish.data_paths(args.data_dir)
+    before = publish.current_version(p)
+    version = publish.refresh_marts(p, _user(args))
+    if version is None:
+        print("还没有数据仓库。请先运行 python -m etl build")
+    elif version == before:
+        print(f"当前版本 v{version} 的指标已由当前程序生成，无需重建。")
+    else:
+        print(f"已用当前程序重建指标：v{before} → v{version}（数据不变）。")
+    return OK
+
+
 def cmd_rebuild(args) -> int:
     p = publish.data_paths(args.data_dir)
     target = publish.data_paths(args.out)
@@ -236,6 +249,7 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("version", type=int)
     r.add_argument("--reason", required=True, help="回滚原因（必填）")
     r.set_defaults(func=cmd_rollback)
+    sub.add_parser("refresh", help="程序升级后用新程序重建指标（生成一个数据不变的新版本）").set_defaults(func=cmd_refresh)
     rb = sub.add_parser("rebuild", help="用存档的上传文件在新目录重建某个版本")
     rb.add_argument("version", type=int)
     rb.add_argument("--out", required=True, help="新的数据目录（须为空）")

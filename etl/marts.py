@@ -17,8 +17,28 @@ VIEWS = ("v_suggestion", "v_deputy_points_year")
 _STATEMENT_END = re.compile(r";[ \t]*$", re.MULTILINE)
 
 
+def code_fingerprint() -> str:
+    """A hash of the code that builds marts: a snapshot built by other code must have its marts rebuilt."""
+    import hashlib
+    h = hashlib.sha256()
+    for path in sorted(SQL_DIR.glob("*.sql")) + [Path(__file__), Path(__file__).with_name("policy.py"),
+                                                    Path(__file__).with_name("indicators.py")]:
+        h.update(path.name.encode() + path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def snapshot_fingerprint(con) -> str | None:
+    try:
+        row = con.execute("SELECT fingerprint FROM meta_marts").fetchone()
+    except Exception:  # a snapshot from before fingerprints
+        return None
+    return row[0] if row else None
+
+
 def build_marts(con) -> None:
     """Create or replace every view and mart table in the connection's default schema (idempotent)."""
+    con.execute("CREATE OR REPLACE TABLE meta_marts AS SELECT ? AS fingerprint, current_timestamp AS built_at",
+                (code_fingerprint(),))
     sqlfuncs.install(con, "cfg_rule", temp=False)
     _ensure_cfg_kpi(con)
     params = {"station_all_items": station_items_sql(con)}

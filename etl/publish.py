@@ -323,6 +323,35 @@ def rollback(p: Paths, version: int, user: str, reason: str) -> int:
         return new
 
 
+def refresh_marts(p: Paths, user: str = "系统（升级）") -> int | None:
+    """After a code upgrade: republish the current data with marts built by this code (a new, audited
+    version with identical data). Does nothing when the marts are already current; runs once across
+    processes."""
+    from etl.marts import code_fingerprint, snapshot_fingerprint
+    with writer_lock(p, timeout=600, name="build.lock"):
+        base = current_version(p)
+        if base is None:
+            return None
+        _, con = open_snapshot(p, base)
+        try:
+            if snapshot_fingerprint(con) == code_fingerprint():
+                return base
+        finally:
+            con.close()
+        with writer_lock(p):
+            new = _next_version(p)
+            tmp = p.warehouse / f".v{new:06d}.tmp"
+            try:
+                shutil.copyfile(p.snapshot(base), tmp)
+                _finish(p, tmp, new, dict(user=user, kind="refresh", reason="程序升级后重建指标", base=base,
+                                          lineage=p.store().lineage(base)))
+            except BaseException:
+                tmp.unlink(missing_ok=True)
+                raise
+        p.store().audit(user, "refresh_marts", f"v{base}", "accepted", f"→ v{new}")
+        return new
+
+
 def _prune(p: Paths, current: int) -> None:
     files = sorted(p.warehouse.glob("v??????.duckdb"))
     for f in files[:-KEEP_SNAPSHOTS]:

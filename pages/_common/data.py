@@ -170,3 +170,14 @@ def policy_warnings(snap: Snapshot, year: int | None, county: str | None = None,
         WHERE (? IS NULL OR w.year = ?) AND (? IS NULL OR w.county_code = ?)
           AND ({len(tables)} = 0 OR w.table_name IN ({marks}))
         ORDER BY w.year DESC, c.county_name, t.township_name""", (year, year, county, county, *tables))
+
+
+@st.cache_data(**CACHE)
+def marts_current(snap: Snapshot) -> bool:
+    """Were this snapshot's marts built by the code now running?"""
+    from etl.marts import code_fingerprint, snapshot_fingerprint
+    cur = _connection(snap).cursor()
+    try:
+        return snapshot_fingerprint(cur) == code_fingerprint()
+    finally:
+        cur.close()

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from etl import publish
 from pages._common import auth_ui, charts, data
 from pages._common.nav import ALL_ROLES, COUNTY_PAGE, PAGES, TOWNSHIP_PAGE
 
@@ -60,6 +61,10 @@ def page(title: str, layout: str = "wide", heading: bool = True):
     if goto:
         st.switch_page(goto, query_params=_url_params())
     snap = data.current()
+    if snap is not None and not data.marts_current(snap):
+        with st.spinner("程序已升级：正在用新程序重建指标（数据不变），请稍候……"):
+            publish.refresh_marts(data.paths())
+        snap = data.current()
     try:
         roles = next((p.roles for p in PAGES if p.label == title), ALL_ROLES)
         is_demo = bool(snap and data.city(snap).get("is_demo"))

@@ -18,6 +18,13 @@ INDEX_NOTE = ("综合指数按 data-model §3.2 计分：六个维度满分合�
               "管理员可调整。“†”表示有指标缺少分母，按维度内其余指标折算。等级：≥90优秀，80–89.9良好，60–79.9一般，<60较差。")
 
 
+# Figures are rebuilt only when their inputs change (hashed by Streamlit); frame.chart never mutates them.
+_FIG = dict(max_entries=64, show_spinner=False)
+_rank_history_chart = st.cache_resource(**_FIG)(cp.rank_history_chart)
+_check_matrix_chart = st.cache_resource(**_FIG)(cp.check_matrix_chart)
+_radar_chart = st.cache_resource(**_FIG)(charts.radar_chart)
+_panels_chart = st.cache_resource(**_FIG)(cp.panels_chart)
+
 def _yes(v) -> str:
     return "—" if fmt.is_missing(v) else ("是" if v else "否")
 
@@ -55,14 +62,14 @@ def county_index(snap, f, name: str) -> None:
     left, right = st.columns([1.1, 1])
     with left:
         avg = every.groupby("year", as_index=False)["total"].mean()
-        fig = cp.rank_history_chart(hist, avg, n_units, f"{name}综合指数排名与得分（{hist['year'].min()}–{hist['year'].max()}年）")
+        fig = _rank_history_chart(hist, avg, n_units, f"{name}综合指数排名与得分（{hist['year'].min()}–{hist['year'].max()}年）")
         frame.chart(fig, key="profile_rank", caption=INDEX_NOTE)
     with right:
         dims = data.index_dimensions(snap, f.year)
         mine = dims[dims["county_code"] == f.county]
         city = dims.groupby(["dimension", "dimension_name"], as_index=False).agg(score=("score", "mean"),
                                                                                  max_score=("max_score", "max"))
-        fig = charts.radar_chart(mine, f"{name} {f.year}年六个维度得分率与全市平均", city, name=name)
+        fig = _radar_chart(mine, f"{name} {f.year}年六个维度得分率与全市平均", city, name=name)
         fig.update_layout(margin={"l": 80, "r": 80})  # room for the axis labels (组织建设, 建议办理)
         frame.chart(fig, key="profile_radar", caption="得分率＝维度得分÷维度满分；全市平均为各县区维度得分的算术平均。"
                     "维度权重见下表“满分”（data-model §3.2，默认值[A]）。")
@@ -174,7 +181,7 @@ def county_townships(snap, f, name: str) -> None:
                          f"（全市 {fmt.fmt_value(city.get(code), ind.unit)}）")
     st.markdown(f"共{n_t}个乡镇、{n_j}个街道。本县：" + "；".join(parts) + "。")
     flags, notes = _township_flags(df)
-    fig = cp.check_matrix_chart(flags, f"{name} {f.year}年各乡镇（街道）主要指标达标一览", df["township_code"].tolist(),
+    fig = _check_matrix_chart(flags, f"{name} {f.year}年各乡镇（街道）主要指标达标一览", df["township_code"].tolist(),
                                 notes=notes)
     frame.chart(fig, key="profile_town_matrix", drill="township",
                 caption="✓达标 ✗未达标；“不适用”：" + STREET_NOTE + "；“未填报”按未达标计入指标。"
@@ -335,7 +342,7 @@ def township_liuyou(hist: pd.DataFrame, name: str) -> None:
     matrix = pd.DataFrame({f"{y}年": [None if fmt.is_missing(r[c]) else float(r[c]) for c, _ in LIUYOU]
                            for y, (_, r) in zip(hist["year"], hist.iterrows())}, index=[zh for _, zh in LIUYOU])
     span = f"{hist['year'].min()}–{hist['year'].max()}年"
-    fig = cp.check_matrix_chart(matrix, f"{name}“六有”各项达标情况（{span}）", height=300)
+    fig = _check_matrix_chart(matrix, f"{name}“六有”各项达标情况（{span}）", height=300)
     frame.chart(fig, key="profile_liuyou", caption="✓达标 ✗未达标。" + frame.kpi_caption(BY_CODE["liuyou_rate"]))
 
 
@@ -364,13 +371,13 @@ def township_meetings(snap, f, hist: pd.DataFrame, name: str, street: bool) -> N
     recess = {"col": "n_recess", "title": "闭会期间代表活动", "target": dp.rule(snap, "recess_activity_target")}
     if street:
         st.info(STREET_NOTE + "，所以没有人代会和主席团会议；下面只统计街道人大工委组织的闭会期间代表活动和代表小组活动。")
-        fig = cp.panels_chart(hist, [recess], f"{name}闭会期间代表活动次数（{span}）", height=340)
+        fig = _panels_chart(hist, [recess], f"{name}闭会期间代表活动次数（{span}）", height=340)
         frame.chart(fig, key="profile_meetings", caption=frame.kpi_caption(BY_CODE["recess_activity_rate"]))
         return
     specs = [{"col": "n_congress", "title": "人代会", "target": dp.rule(snap, "township_congress_target"),
               "floor": dp.rule(snap, "township_congress_min")},
              {"col": "n_presidium", "title": "主席团会议", "target": dp.rule(snap, "presidium_meeting_target")}, recess]
-    fig = cp.panels_chart(hist, specs, f"{name}人代会、主席团会议和闭会期间活动次数（{span}）")
+    fig = _panels_chart(hist, specs, f"{name}人代会、主席团会议和闭会期间活动次数（{span}）")
     frame.chart(fig, key="profile_meetings", caption="  \n".join(
         frame.kpi_caption(BY_CODE[c]) for c in ("two_sessions_rate", "presidium_rate", "recess_activity_rate")))
     sessions = dp.sessions(snap, f.township)
@@ -418,7 +425,7 @@ def township_stations(snap, f, hist: pd.DataFrame, name: str) -> None:
     specs = [{"col": "activity_avg", "title": "站均活动次数", "target": dp.rule(snap, "station_activity_target")},
              {"col": "station_visitors", "title": "接待群众（人次）", "unit": "人次"},
              {"col": "opinions_collected", "title": "收集意见建议（条）", "unit": "条"}]
-    fig = cp.panels_chart(shown, specs, f"{name}乡镇级站点运行（{span}）", height=330)
+    fig = _panels_chart(shown, specs, f"{name}乡镇级站点运行（{span}）", height=330)
     frame.chart(fig, key="profile_station_run", caption=frame.kpi_caption(BY_CODE["station_activity_avg"]))
     left, right = st.columns([0.8, 1.6])
     with left:
@@ -429,7 +436,7 @@ def township_stations(snap, f, hist: pd.DataFrame, name: str) -> None:
             return
         matrix = pd.DataFrame({f"{int(r['year'])}年": [None if fmt.is_missing(r[c]) else float(r[c]) for c, _ in items]
                                for _, r in rows.iterrows()}, index=[zh for _, zh in items])
-        fig = cp.check_matrix_chart(matrix, f"{name}联络站“七有”达标", height=330)
+        fig = _check_matrix_chart(matrix, f"{name}联络站“七有”达标", height=330)
         frame.chart(fig, key="profile_station_items",
                     caption=f"{main['station_name']}：✓达标 ✗未达标。" + frame.kpi_caption(BY_CODE["station_standard_rate"]))
     with right:
