@@ -11,9 +11,6 @@ with frame.page("总览", heading=False) as snap:
         st.rerun()
     st.title(frame.APP_TITLE, anchor=False)
     frame.demo_badge(snap)
-    if not data.years(snap):
-        st.info("数据仓库中还没有指标数据。请上传数据，或运行 python -m etl build。")
-        st.stop()
     f = frame.filters(snap)
     scope = data.unit_name(snap, f.county) if f.county else data.city(snap)["city_name"]
     kpis = data.kpi_city_year(snap, f.year, f.county)

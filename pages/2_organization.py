@@ -1,14 +1,10 @@
 """组织建设 — 乡镇“六有”、县人大常委会“1人委/2人委”、乡镇（街道）人员配备、35岁左右干部、常委会组成（K01–K09）."""
-import streamlit as st
 
-from pages._common import data, frame, org
+from pages._common import frame, org
 
 TABLES = ("fact_township_liuyou", "fact_county_body", "fact_township_staffing", "fact_county_leadership")
 
 with frame.page("组织建设") as snap:
-    if not data.years(snap):
-        st.info("数据仓库中还没有指标数据。请上传数据，或运行 python -m etl build。")
-        st.stop()
     f = frame.filters(snap)
     scope = org.scope_name(snap, f)
     org.key_points(snap, f, scope, org.ORG_POINTS)

@@ -1,12 +1,8 @@
 """依法履职 — 乡镇人代会召开（法定底线）与一年两会、会期与半天会、出席与法定人数、主席团会议与闭会期间活动（K10–K15）."""
-import streamlit as st
 
-from pages._common import data, frame, org
+from pages._common import frame, org
 
 with frame.page("依法履职") as snap:
-    if not data.years(snap):
-        st.info("数据仓库中还没有指标数据。请上传数据，或运行 python -m etl build。")
-        st.stop()
     f = frame.filters(snap)
     scope = org.scope_name(snap, f)
     org.key_points(snap, f, scope, org.OP_POINTS, extra=org.breach_point(snap, f, scope))

@@ -1,12 +1,9 @@
 """代表工作: liaison stations (K16–K20), 一代表一档案 (K21) and 履职积分 (K22) with the 约谈 list."""
 import streamlit as st
 
-from pages._common import data, dep, frame
+from pages._common import dep, frame
 
 with frame.page("代表工作") as snap:
-    if not data.years(snap):
-        st.info("数据仓库中还没有指标数据。请上传数据，或运行 python -m etl build。")
-        st.stop()
     f = frame.filters(snap)
     scope = dep.scope_name(snap, f)
     dep.headline(snap, f, scope, dep.DEPUTY_KPIS, "代表工作主要指标")

@@ -1,12 +1,9 @@
 """建议办理: county-level deputies' suggestions (K23–K31) by county, year, result class, handling unit and category."""
 import streamlit as st
 
-from pages._common import data, dep, frame
+from pages._common import dep, frame
 
 with frame.page("建议办理") as snap:
-    if not data.years(snap):
-        st.info("数据仓库中还没有指标数据。请上传数据，或运行 python -m etl build。")
-        st.stop()
     f = frame.filters(snap)
     scope = dep.scope_name(snap, f)
     dep.headline(snap, f, scope, dep.SUGGESTION_KPIS, "建议办理主要指标")

@@ -89,3 +89,14 @@ def test_a_shared_link_opens_the_same_view(demo_wh, monkeypatch):
     at.query_params["county"] = "990103"
     at.run()
     assert any("松岭县 2023年 要点" in h.value for h in at.subheader)
+
+
+def test_an_empty_warehouse_says_so_in_chinese_on_every_data_page(tmp_path, monkeypatch):
+    from pages._common.nav import PAGES
+    from tests.apptest_utils import open_page
+    root = tmp_path / "data"
+    publish.init_warehouse(publish.data_paths(root))  # schema and config, no uploaded data yet
+    for path in [p.path for p in PAGES[1:7]]:
+        at = open_page(root, monkeypatch, path, role="leader")  # real (non-demo) data: login required
+        assert not at.exception, path
+        assert any("还没有指标数据" in i.value for i in at.info), path

@@ -125,6 +125,9 @@ def _write_url(values: dict[str, object]) -> None:
 def filters(snap, county: bool = True, township: bool = False, require_county: bool = False) -> Filters:
     """Year, county (and township) selectors at the top of the page, kept in the URL (?year=&county=&township=)."""
     years = sorted(data.years(snap), reverse=True)
+    if not years:  # every data page starts here, so the empty-warehouse message lives here too
+        st.info("数据仓库中还没有指标数据。请上传数据，或运行 python -m etl build。")
+        st.stop()
     for key in URL_KEYS:  # re-assert remembered values so the first run after a page switch already has them
         if key in st.session_state:
             st.session_state[key] = st.session_state[key]
