@@ -1,11 +1,19 @@
 """The meeting deck: one story of slides built from the marts, shared by the 汇报模式 page, the PPTX export and
 the CLI (`python -m etl deck`). Pure data: no Streamlit, no python-pptx here.
+build_deck(con, year, county=None, version=0) reads the marts of one snapshot (mart_kpi, mart_index_total,
+mart_index, mart_warning, mart_policy_warning) and writes the 要点 with etl.story.
 
 Values follow mart_kpi: shares are fractions (0.88 shown as 88.0%) with unit "%"; other units as stored.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+import pandas as pd
+
+from etl import story
+from etl.fmt import STATUS_COLOR, STATUS_ZH, fmt_value, is_missing
+from etl.indicators import BY_CODE, DIMENSIONS
 
 
 @dataclass(frozen=True)
@@ -23,7 +31,8 @@ class ChartSpec:
     target: float | None = None                # reference line (same scale as values)
     target_label: str = ""                     # e.g. "目标 90%"
     axis_title: str = ""                       # value axis title, Chinese, with unit
-    colors: tuple[str, ...] = ()               # optional per-category hex colours (status), "" = default
+    colors: tuple[str, ...] = ()               # optional per-category hex colours (status) of the FIRST series
+    color_legend: tuple[tuple[str, str], ...] = ()  # what the colours mean: (hex, Chinese label) pairs
 
 
 @dataclass(frozen=True)
@@ -51,3 +60,393 @@ class Deck:
     city_name: str
     version: int                               # snapshot version the figures come from
     slides: tuple[Slide, ...] = field(default_factory=tuple)
+
+
+# --- building the deck from a snapshot --------------------------------------------------------------------
+
+
+# The 总览 headline KPIs (pages/_common/cards.py imports Streamlit, so the tuple is repeated here; a test
+# keeps the two equal).
+HEADLINE = ("liuyou_rate", "small_body_share", "chair_fulltime_rate", "young_cadre_share",
+            "congress_held_rate", "two_sessions_rate", "station_coverage", "archive_rate",
+            "on_time_reply_rate", "satisfaction_strict", "resolution_rate", "voting_coverage")
+# One key KPI per indicator family: the one that separates units best in the demo city and carries index weight.
+FAMILY_KPI = {"A": "liuyou_rate", "B": "two_sessions_rate", "C": "station_activity_avg",
+              "D": "satisfaction_strict", "E": "party_report_count", "F": "project_completion_rate"}
+SLIDE_KEYS = ("title", "headline", *(f"family-{f}" for f in FAMILY_KPI), "ranking", "warnings", "supervise")
+TABLE_ROWS = 12                      # rows of a slide table; the rest is counted in the subtitle
+FLOOR_LABEL = {"K10": "乡镇未召开人代会", "K15": "人代会出席不足三分之二", "K23": "代表建议逾期答复"}
+POOL_KPIS = ("young_cadre_share",)  # left out of the township 督导 list (see _gaps)
+GRADE_STATUS = {"优秀": "green", "良好": "green", "一般": "amber", "较差": "red"}
+STATUS_LEGEND = tuple((STATUS_COLOR[s], STATUS_ZH[s]) for s in ("green", "amber", "red"))
+GRADE_LEGEND = ((STATUS_COLOR["green"], "优秀、良好"), (STATUS_COLOR["amber"], "一般"), (STATUS_COLOR["red"], "较差"))
+SHARE_LEGEND = ((STATUS_COLOR["green"], "得分率80%及以上"), (STATUS_COLOR["amber"], "60%–80%"),
+                (STATUS_COLOR["red"], "60%以下"))
+
+
+def _q(con, sql: str, params: tuple = ()) -> pd.DataFrame:
+    return con.execute(sql, params).fetchdf()
+
+
+def _rule(con, code: str, default: float) -> float:
+    row = con.execute("SELECT value FROM cfg_rule WHERE rule_code = ?", (code,)).fetchone()
+    return float(row[0]) if row and row[0] not in (None, "") else default
+
+
+def kpi_note(ind, target=None) -> str:
+    """口径 of one indicator for the speaker notes: formula, numerator/denominator, target, provenance."""
+    text = f"{ind.ref} {ind.name_zh}：{ind.formula_text}。"
+    if ind.numerator_text and ind.denominator_text and ind.denominator_text != "—":
+        text += f"分子：{ind.numerator_text}；分母：{ind.denominator_text}。"
+    target = ind.default_target if is_missing(target) else target
+    if not is_missing(target):
+        text += f"目标：{'不高于' if ind.direction == 'lower' else '不低于'}{fmt_value(target, ind.unit, 0)}。"
+    if ind.floor is not None:
+        text += f"法定底线：{fmt_value(ind.floor, ind.unit)}。"
+    return text + f"依据：{ind.provenance} {ind.source}。"
+
+
+def _status(row) -> str | None:
+    s = row.get("status")
+    return s if isinstance(s, str) else None
+
+
+def _colors(statuses) -> tuple[str, ...]:
+    return tuple(STATUS_COLOR.get(s, STATUS_COLOR[None]) for s in statuses)
+
+
+def _values(series: pd.Series) -> tuple[float | None, ...]:
+    return tuple(None if is_missing(v) else float(v) for v in series)
+
+
+def _target_label(ind, target) -> str:
+    return "" if is_missing(target) else f"目标 {fmt_value(target, ind.unit, 0)}"
+
+
+class _Data:
+    """Everything the slides need for one year and scope, read from the marts once."""
+
+    def __init__(self, con, year: int, county: str | None):
+        self.year, self.county = year, county
+        counties = _q(con, "SELECT county_code, county_name FROM dim_county ORDER BY sort_order")
+        self.county_names = dict(zip(counties["county_code"], counties["county_name"]))
+        codes = tuple(dict.fromkeys(HEADLINE + tuple(FAMILY_KPI.values())))
+        marks = ",".join("?" * len(codes))
+        self.kpi = _q(con, f"""
+            SELECT k.kpi_code, k.level, k.unit_code, k.unit_name, k.county_code, k.numerator, k.denominator,
+                   k.value, k.target, k.status, k.breach, p.value AS last_value
+            FROM mart_kpi k LEFT JOIN mart_kpi p ON p.kpi_code = k.kpi_code AND p.level = k.level
+                 AND p.unit_code = k.unit_code AND p.year = k.year - 1
+            WHERE k.year = ? AND k.kpi_code IN ({marks}) AND (k.level <> '乡' OR ? IS NULL OR k.county_code = ?)
+            ORDER BY k.kpi_code, k.level, k.unit_code""", (year, *codes, county, county))
+        self.ranking = _q(con, """SELECT county_code, county_name, total, grade, rank, rank_change, dagger
+            FROM mart_index_total WHERE year = ? ORDER BY rank, county_code""", (year,))
+        self.dims = _q(con, """SELECT i.county_code, i.dimension, i.dimension_name, i.score, i.max_score
+            FROM mart_index i WHERE i.year = ? ORDER BY i.dimension, i.county_code""", (year,))
+        self.breaches = _q(con, """SELECT w.kpi_ref, w.code, c.county_name, t.township_name, w.message_zh,
+                   w.county_code, w.township_code
+            FROM mart_warning w JOIN dim_county c USING (county_code)
+            LEFT JOIN dim_township t ON t.township_code = w.township_code
+            WHERE w.year = ? AND (? IS NULL OR w.county_code = ?)
+            ORDER BY w.kpi_ref, c.sort_order, w.township_code""", (year, county, county))
+        self.policy = _q(con, """SELECT c.county_name, w.message_zh, count(*) AS n
+            FROM mart_policy_warning w JOIN dim_county c USING (county_code)
+            WHERE w.year = ? AND (? IS NULL OR w.county_code = ?)
+            GROUP BY ALL ORDER BY n DESC, min(c.sort_order), w.message_zh""", (year, county, county))
+        self.policy_count = int(self.policy["n"].sum()) if len(self.policy) else 0
+        self.line = _rule(con, "index_grade_good", 80.0)
+
+    def scope_row(self, code: str) -> pd.Series | None:
+        level, unit = ("县", self.county) if self.county else ("市", None)
+        rows = self.kpi[(self.kpi["kpi_code"] == code) & (self.kpi["level"] == level)]
+        if unit:
+            rows = rows[rows["unit_code"] == unit]
+        return rows.iloc[0] if len(rows) else None
+
+    def units(self, code: str, level: str) -> pd.DataFrame:
+        rows = self.kpi[(self.kpi["kpi_code"] == code) & (self.kpi["level"] == level)]
+        if level == "县":
+            order = {c: i for i, c in enumerate(self.county_names)}
+            rows = rows.assign(_o=rows["unit_code"].map(order)).sort_values("_o").drop(columns="_o")
+        return rows.reset_index(drop=True)
+
+
+def _points(*texts: str) -> tuple[str, ...]:
+    return tuple(t for t in texts if t)[:4]
+
+
+def _title_slide(d: _Data, scope: str, version: int, as_of: str) -> Slide:
+    rows = [d.scope_row(c) for c in HEADLINE]
+    statuses = [_status(r) for r in rows if r is not None and not is_missing(r["value"])]
+    counts = pd.Series(statuses, dtype=object).value_counts()
+    parts = "、".join(f"{STATUS_ZH[s]}{int(counts[s])}项" for s in ("green", "amber", "red") if counts.get(s, 0))
+    points = [f"{d.year}年{scope}{len(statuses)}项主要指标中，{parts}。"]
+    if d.county:
+        own = d.ranking[d.ranking["county_code"] == d.county]
+        if len(own):
+            r = own.iloc[0]
+            points.append(f"综合指数{r['total']:.1f}分（{r['grade']}），在{len(d.ranking)}个县区中列第{int(r['rank'])}位。")
+    elif len(d.ranking):
+        points.append(f"全市{len(d.ranking)}个县区综合指数平均{d.ranking['total'].mean():.1f}分，"
+                      f"{int((d.ranking['total'] < d.line).sum())}个低于{d.line:g}分通报线。")
+    points.append(f"法定底线预警{len(d.breaches)}条。" if len(d.breaches) else "未发现违反法定底线的情况。")
+    return Slide("title", f"{scope}{d.year}年县乡人大工作和建设情况", f"数据版本 v{version} · 数据截至 {as_of}",
+                 points=_points(*points),
+                 notes=(f"本汇报由看板根据数据版本 v{version}（{as_of}发布）自动生成，所有数字来自该版本的指标表。"
+                        "各指标口径见看板“口径说明”页和各页备注。"))
+
+
+def _headline_slide(d: _Data, scope: str) -> Slide:
+    rows = [(BY_CODE[c], r) for c in HEADLINE if (r := d.scope_row(c)) is not None]
+    chart = ChartSpec("bar", tuple(ind.name_zh for ind, _ in rows),
+                      (Series("实际值", _values(pd.Series([r["value"] for _, r in rows]))),
+                       Series("目标值", _values(pd.Series([r["target"] for _, r in rows])))),
+                      unit="%", axis_title="比例（%）", colors=_colors(_status(r) for _, r in rows),
+                      color_legend=STATUS_LEGEND)
+    gaps = [(story.shortfall(ind, r["value"], r["target"]), ind, r) for ind, r in rows]
+    gaps = [g for g in gaps if g[0] is not None and g[0] > 1e-9]
+    met = sum(1 for _, r in rows if _status(r) == "green")
+    known = sum(1 for _, r in rows if not is_missing(r["value"]))
+    first = f"{d.year}年{scope}{known}项有数据的主要指标中{met}项达标" if known < len(rows) else \
+        f"{d.year}年{scope}{len(rows)}项主要指标中{met}项达标"
+    if gaps:
+        g, ind, r = max(gaps, key=lambda x: x[0])
+        first += f"，{len(gaps)}项未达到目标。"
+        worst = f"差距最大的是{ind.name_zh}（{fmt_value(r['value'], ind.unit)}），{story.target_text(ind, r['value'], r['target'])}。"
+    else:
+        first += "，全部达到目标。"
+        worst = ""
+    moves = [((r["value"] - r["last_value"]) * (-1 if ind.direction == "lower" else 1), ind, r) for ind, r in rows
+             if not is_missing(r["value"]) and not is_missing(r["last_value"]) and ind.direction != "none"]
+    up = down = ""
+    if moves:
+        g, ind, r = max(moves, key=lambda x: x[0])
+        if g > 1e-9:
+            up = f"进步最大的是{ind.name_zh}{story._change(r['value'], r['last_value'], ind.unit)}。"
+        g, ind, r = min(moves, key=lambda x: x[0])
+        if g < -1e-9:
+            down = f"退步最大的是{ind.name_zh}{story._change(r['value'], r['last_value'], ind.unit)}。"
+    else:
+        up = f"{d.year - 1}年没有数据，无法与上年比较。"
+    return Slide("headline", f"{scope}主要指标完成情况", f"{d.year}年 · 实际值与目标值（颜色表示达标情况）",
+                 chart=chart, points=_points(first, worst, up, down),
+                 notes="\n".join(kpi_note(ind, r["target"]) for ind, r in rows))
+
+
+def _family_slide(d: _Data, scope: str, family: str) -> Slide:
+    ind = BY_CODE[FAMILY_KPI[family]]
+    dim_name = DIMENSIONS[family][0]
+    row = d.scope_row(ind.code)
+    value = None if row is None else row["value"]
+    last = None if row is None else row["last_value"]
+    target = None if row is None else row["target"]
+    towns = d.units(ind.code, "乡") if d.county else pd.DataFrame()
+    # a township value that is only yes/no (a rate over one unit) makes a poor bar chart: compare counties then
+    binary = ind.unit == "%" and bool(towns["value"].dropna().isin([0.0, 1.0]).all()) if len(towns) else True
+    by_town = d.county is not None and len(towns) > 0 and not binary
+    if d.county and not by_town:
+        units, word = d.units(ind.code, "县"), "县区"
+        subtitle = f"{d.year}年 · 各县区对比（本指标在乡镇一级只有“是/否”，以县区对比呈现）" if len(towns) else \
+            f"{d.year}年 · 各县区对比（本指标只统计到县区）"
+    elif d.county:
+        units, word, subtitle = towns, "乡镇（街道）", f"{d.year}年 · {scope}各乡镇（街道）"
+    else:
+        units, word, subtitle = d.units(ind.code, "县"), "县区", f"{d.year}年 · 各县区"
+    labels = [f"{n}（本县）" if d.county and c == d.county else n for c, n in zip(units["unit_code"], units["unit_name"])]
+    chart = ChartSpec("bar", tuple(labels), (Series(ind.name_zh, _values(units["value"])),), unit=ind.unit,
+                      target=None if is_missing(target) else float(target), target_label=_target_label(ind, target),
+                      axis_title="比例（%）" if ind.unit == "%" else f"{ind.name_zh}（{ind.unit}）",
+                      colors=_colors(_status(r) for _, r in units.iterrows()), color_legend=STATUS_LEGEND)
+    points = [story.level_point(ind, scope, d.year, value, last), story.target_point(ind, value, target, units, word)]
+    if d.county and not by_town:
+        ranked = units.dropna(subset=["value"]).sort_values("value", ascending=ind.direction == "lower", kind="stable")
+        place = [i for i, c in enumerate(ranked["unit_code"]) if c == d.county]
+        if place:
+            city = d.kpi[(d.kpi["kpi_code"] == ind.code) & (d.kpi["level"] == "市")]
+            avg = f"（全市{fmt_value(city['value'].iloc[0], ind.unit)}）" if len(city) else ""
+            points.append(f"在{len(ranked)}个县区中列第{place[0] + 1}位{avg}。")
+        if len(towns):
+            short = towns[towns["status"].isin(["red", "amber"])]
+            points.append(f"未达标的乡镇（街道）{len(short)}个：{'、'.join(short['unit_name'][:6])}"
+                          f"{'等' if len(short) > 6 else ''}。" if len(short) else "所辖乡镇（街道）均已达标。")
+    else:
+        points += [story.spread_point(ind, units), story.mover_point(ind, units)]
+    return Slide(f"family-{family}", f"{dim_name}：{ind.name_zh}", subtitle, chart=chart, points=_points(*points),
+                 notes=kpi_note(ind, target))
+
+
+def _ranking_slide(d: _Data, scope: str) -> Slide:
+    r = d.ranking
+    notes = ("综合指数满分100分（另有创新加分不超过5分）：" + "、".join(f"{n}{w}分" for n, w in DIMENSIONS.values())
+             + f"。等级：90分及以上优秀，80–89.9良好，60–79.9一般，60分以下较差；低于{d.line:g}分为通报线。"
+             "“†”表示该县有指标缺少分母，按维度内其余指标折算。")
+    if r.empty:
+        return Slide("ranking", "综合指数排名", f"{d.year}年", points=(f"{d.year}年没有综合指数数据。",
+                                                                 "请检查本年度数据是否已上传。"), notes=notes)
+    if not d.county:
+        chart = ChartSpec("bar", tuple(r["county_name"]), (Series("综合指数", _values(r["total"])),), unit="分",
+                          target=d.line, target_label=f"通报线 {d.line:g}分", axis_title="综合指数（分）",
+                          colors=_colors(GRADE_STATUS.get(g) for g in r["grade"]), color_legend=GRADE_LEGEND)
+        grades = r["grade"].value_counts()
+        spread = "、".join(f"{g}{int(grades[g])}个" for g in ("优秀", "良好", "一般", "较差") if grades.get(g, 0))
+        points = [story.index_point(r, d.year, d.line),
+                  f"全市平均{r['total'].mean():.1f}分；{spread}。",
+                  f"{r.iloc[-1]['county_name']}排名最后（{r.iloc[-1]['total']:.1f}分，{r.iloc[-1]['grade']}）。"]
+        return Slide("ranking", "县区综合指数排名", f"{d.year}年 · 按综合指数从高到低（颜色表示等级）",
+                     chart=chart, points=_points(*points), notes=notes)
+    own = r[r["county_code"] == d.county]
+    dims = d.dims.groupby(["dimension", "dimension_name", "max_score"], sort=True)["score"].mean().reset_index()
+    mine = d.dims[d.dims["county_code"] == d.county].set_index("dimension")["score"]
+    cats = tuple(f"{n}（{m:g}分）" for n, m in zip(dims["dimension_name"], dims["max_score"]))
+    own_scores = [mine.get(k) for k in dims["dimension"]]
+    shares = [None if is_missing(s) else s / m for s, m in zip(own_scores, dims["max_score"])]
+    colors = _colors(None if s is None else "green" if s >= 0.8 else "amber" if s >= 0.6 else "red" for s in shares)
+    chart = ChartSpec("column", cats, (Series(scope, _values(pd.Series(own_scores, dtype=float))),
+                                       Series("全市平均", _values(dims["score"]))),
+                      unit="分", axis_title="维度得分（分）", colors=colors, color_legend=SHARE_LEGEND)
+    points = []
+    if len(own):
+        o = own.iloc[0]
+        move = "" if is_missing(o["rank_change"]) else "，与上年持平" if o["rank_change"] == 0 else \
+            f"，较上年{'上升' if o['rank_change'] > 0 else '下降'}{abs(int(o['rank_change']))}位"
+        points.append(f"{d.year}年{scope}综合指数{o['total']:.1f}分（{o['grade']}），"
+                      f"在{len(r)}个县区中列第{int(o['rank'])}位{move}。")
+        points.append(f"低于{d.line:g}分通报线，需重点督导。" if o["total"] < d.line else f"高于{d.line:g}分通报线。")
+    diff = pd.Series([None if is_missing(s) else s - a for s, a in zip(own_scores, dims["score"])],
+                     index=list(dims["dimension_name"]), dtype=float).dropna()
+    if len(diff):
+        if diff.min() < -0.05:
+            points.append(f"与全市平均相比差距最大的是{diff.idxmin()}（低{-diff.min():.1f}分）。")
+        if diff.max() > 0.05:
+            points.append(f"高于全市平均最多的是{diff.idxmax()}（高{diff.max():.1f}分）。")
+    return Slide("ranking", f"{scope}综合指数", f"{d.year}年 · 各维度得分与全市平均",
+                 chart=chart, points=_points(*points), notes=notes)
+
+
+def _warnings_slide(d: _Data, scope: str) -> Slide:
+    b = d.breaches
+    rows = tuple((f"{ref} {FLOOR_LABEL.get(ref, '')}".strip(), county, "" if is_missing(town) else town, msg)
+                 for ref, county, town, msg in b[["kpi_ref", "county_name", "township_name", "message_zh"]]
+                 .itertuples(index=False))
+    # room left under the floor breaches goes to the policy warnings, grouped by county and rule
+    policy = tuple(("政策性提示", county, "", f"{msg}（{n}条）")
+                   for county, msg, n in d.policy[["county_name", "message_zh", "n"]].itertuples(index=False))
+    shown = rows[:TABLE_ROWS] + policy[:max(0, TABLE_ROWS - len(rows))]
+    table = Table(("指标", "县区", "乡镇", "情况"), shown)
+    subtitle = f"{d.year}年 · 法定底线共{len(rows)}条" + (f"，显示前{TABLE_ROWS}条" if len(rows) > TABLE_ROWS else "")
+    if d.policy_count:
+        subtitle += f" · 政策性提示{d.policy_count}条"
+    points = [story.breach_point(b, d.year)]
+    if len(b):
+        towns = b.dropna(subset=["township_name"])
+        if len(towns):
+            top = towns["township_name"].value_counts()
+            points.append(f"涉及{len(top)}个乡镇（街道），最多的是{top.index[0]}（{int(top.iloc[0])}条）。")
+    else:
+        points.append("乡镇人代会每年召开、人代会出席达到三分之二、代表建议按期答复三条底线均守住。")
+    points.append(f"另有政策性提示{d.policy_count}条（不阻止上传，供督导参考）。" if d.policy_count
+                  else "没有政策性提示。")
+    return Slide("warnings", f"{scope}预警清单", subtitle, table=table, points=_points(*points),
+                 notes="法定底线：K10 乡镇人代会每年至少举行一次；K15 人代会须有三分之二以上代表出席；"
+                       "K23 代表建议交办之日起3个月内答复（经同意延期不超过6个月）。"
+                       "依据：地方组织法第14条；代表建议办理办法。政策性提示来自预警规则，不阻止上传。")
+
+
+def _gaps(d: _Data, level: str) -> pd.DataFrame:
+    """Units of `level` short of target on the headline and family KPIs, with the relative gap (worst first)."""
+    rows = d.kpi[(d.kpi["level"] == level) & d.kpi["status"].isin(["red"])].copy()
+    if level == "乡":  # a share over a county's whole pool of heads, not a duty of each township
+        rows = rows[~rows["kpi_code"].isin(POOL_KPIS)]
+    if rows.empty:
+        return rows.assign(gap=pd.Series(dtype=float))
+    rows["gap"] = [(story.shortfall(BY_CODE[c], v, t) or 0) / t if not is_missing(t) and t else 0.0
+                   for c, v, t in zip(rows["kpi_code"], rows["value"], rows["target"])]
+    rows = rows[rows["gap"] > 1e-9]
+    # a yes/no township value (denominator 1) is one unit missing one item: rank real rates first
+    return rows.sort_values(["gap", "unit_code"], ascending=[False, True], kind="stable")
+
+
+def _gap_phrase(r) -> str:
+    ind = BY_CODE[r["kpi_code"]]
+    if r["level"] == "乡" and ind.unit == "%" and not is_missing(r["denominator"]) and r["denominator"] <= 1:
+        return f"{ind.name_zh}（未达到）"  # a yes/no township value: "0.0%" would read oddly
+    return f"{ind.name_zh}{fmt_value(r['value'], ind.unit)}（目标{fmt_value(r['target'], ind.unit, 0)}）"
+
+
+def _supervise_slide(d: _Data, scope: str) -> Slide:
+    level = "乡" if d.county else "县"
+    word = "乡镇（街道）" if d.county else "县区"
+    gaps = _gaps(d, level)
+    breach_col = "township_code" if d.county else "county_code"
+    breach_n = d.breaches.dropna(subset=[breach_col]).groupby(breach_col).size()
+    if d.county:
+        names = dict(zip(d.kpi[d.kpi["level"] == "乡"]["unit_code"], d.kpi[d.kpi["level"] == "乡"]["unit_name"]))
+        totals = {}
+    else:
+        names = dict(d.county_names)
+        totals = {c: (t, g) for c, t, g in zip(d.ranking["county_code"], d.ranking["total"], d.ranking["grade"])}
+    below = sorted((c for c, (t, _) in totals.items() if t < d.line), key=lambda c: totals[c][0])
+    codes = list(dict.fromkeys(below + list(breach_n.index) + list(gaps["unit_code"])))
+    key = {c: (c not in below, totals[c][0] if c in below else 0.0, -int(breach_n.get(c, 0)), -float(gaps[gaps["unit_code"] == c]["gap"].max())
+               if (gaps["unit_code"] == c).any() else 0.0, c) for c in codes}
+    codes.sort(key=key.get)
+    table_rows = []
+    for c in codes:
+        own = gaps[gaps["unit_code"] == c]
+        text = "；".join(_gap_phrase(r) for _, r in own.head(2).iterrows()) + ("等" if len(own) > 2 else "")
+        cells = [names.get(c, c)]
+        if not d.county:
+            t = totals.get(c)
+            cells.append("—" if t is None else f"{t[0]:.1f}分（{t[1]}）")
+        cells += [f"{int(breach_n.get(c, 0))}条" if breach_n.get(c, 0) else "无", text or "—"]
+        table_rows.append(tuple(cells))
+    header = (word, "底线预警", "未达标指标（差距最大的）") if d.county else (word, "综合指数", "底线预警", "未达标指标（差距最大的）")
+    table = Table(header, tuple(table_rows[:TABLE_ROWS]))
+    points = []
+    if not d.county:
+        low = [f"{names[c]}（{totals[c][0]:.1f}分）" for c in below]
+        points.append(f"低于{d.line:g}分通报线的县区：{'、'.join(low)}。" if low else f"各县区综合指数均达到{d.line:g}分以上。")
+    else:
+        own = d.ranking[d.ranking["county_code"] == d.county]
+        if len(own):
+            t = own.iloc[0]["total"]
+            points.append(f"{scope}综合指数{t:.1f}分，{'低于' if t < d.line else '高于'}{d.line:g}分通报线。")
+    if len(breach_n):
+        points.append(f"有法定底线预警的{word}{len(breach_n)}个：" + "、".join(
+            f"{names.get(c, c)}（{int(n)}条）" for c, n in breach_n.sort_values(ascending=False).head(5).items()) + "。")
+    else:
+        points.append(f"没有{word}违反法定底线。")
+    if len(gaps):
+        g = gaps.iloc[0]
+        points.append(f"距目标差距最大的是{g['unit_name']}{_gap_phrase(g)}。")
+        points.append(f"共{gaps['unit_code'].nunique()}个{word}有未达标指标。")
+    subtitle = f"{d.year}年 · 需督导的{word}{len(codes)}个" + (f"，显示前{TABLE_ROWS}个" if len(codes) > TABLE_ROWS else "")
+    return Slide("supervise", f"需要督导的{word}", subtitle, table=table, points=_points(*points),
+                 notes=(f"列入条件：综合指数低于{d.line:g}分通报线（县区），或有法定底线预警，或主要指标"
+                        "（总览主要指标和各维度关键指标）为“未达标”。排序：先通报线以下，再按底线预警条数、"
+                        "与目标的相对差距。"))
+
+
+def build_deck(con, year: int, county: str | None = None, version: int = 0) -> Deck:
+    """The meeting deck for `year` and a scope (全市, or the county `county`) over a read-only snapshot
+    connection. Slides in SLIDE_KEYS order; raises ValueError (Chinese) for a year or county not in the data."""
+    years = [int(y) for y in _q(con, "SELECT DISTINCT year FROM mart_kpi WHERE level = '市' ORDER BY year")["year"]]
+    if year not in years:
+        raise ValueError(f"没有{year}年的指标数据；可选年度：{'、'.join(map(str, years)) or '无'}。")
+    city = _q(con, "SELECT city_code, city_name FROM dim_city")
+    city_name = city["city_name"].iloc[0] if len(city) else "本市"
+    d = _Data(con, year, county)
+    if county is not None and county not in d.county_names:
+        raise ValueError(f"县区代码“{county}”不存在；可选：" + "、".join(f"{c} {n}" for c, n in d.county_names.items()) + "。")
+    meta = _q(con, "SELECT version, created_at FROM meta_version WHERE (? = 0 OR version = ?) ORDER BY version DESC LIMIT 1",
+              (version, version))
+    if len(meta):
+        version = int(meta["version"].iloc[0])
+        as_of = pd.Timestamp(meta["created_at"].iloc[0]).strftime("%Y年%m月%d日")
+    else:
+        as_of = "—"
+    scope = d.county_names[county] if county else city_name
+    slides = (_title_slide(d, scope, version, as_of), _headline_slide(d, scope),
+              *(_family_slide(d, scope, f) for f in FAMILY_KPI),
+              _ranking_slide(d, scope), _warnings_slide(d, scope), _supervise_slide(d, scope))
+    return Deck(year, county, scope, city_name, version, slides)

@@ -25,12 +25,7 @@ def kpi_point(ind, scope: str, year: int, row: pd.Series, units: pd.DataFrame | 
     """e.g. 2025年全市六有达标率88.0%，较上年提高10.2个百分点；最低：云渡县（55.6%）。"""
     text = f"{year}年{scope}{ind.name_zh}{fmt_value(row['value'], ind.unit)}{_change(row['value'], row.get('last_value'), ind.unit)}"
     if not is_missing(row.get("target")) and not is_missing(row["value"]):
-        gap = row["target"] - row["value"] if ind.direction != "lower" else row["value"] - row["target"]
-        if gap > 1e-9:
-            text += f"，距目标{fmt_value(row['target'], ind.unit, 0)}还差" + (
-                f"{gap * 100:.1f}个百分点" if ind.unit == "%" else f"{gap:,.1f}{ind.unit}")
-        else:
-            text += "，已达到目标"
+        text += "，" + target_text(ind, row["value"], row["target"])
     if units is not None and len(units.dropna(subset=["value"])) >= 2:
         ranked = units.dropna(subset=["value"]).sort_values("value", ascending=ind.direction == "lower")
         best, worst = ranked.iloc[0], ranked.iloc[-1]
@@ -67,3 +62,76 @@ def breach_point(breaches: pd.DataFrame, year: int) -> str:
     counties = breaches["county_name"].value_counts()
     return (f"{year}年法定底线预警共{len(breaches)}条：{'，'.join(parts)}；"
             f"涉及{len(counties)}个县区，最多的是{counties.index[0]}（{counties.iloc[0]}条）。")
+
+
+# --- short points for slides (etl/deck.py): one finding per sentence -----------------------------------
+
+def shortfall(ind, value, target) -> float | None:
+    """How far `value` is from `target` in the indicator's direction (> 0 = short of it); None without a target."""
+    if is_missing(value) or is_missing(target):
+        return None
+    return target - value if ind.direction != "lower" else value - target
+
+
+def gap_text(ind, gap: float) -> str:
+    return f"{gap * 100:.1f}个百分点" if ind.unit == "%" else f"{gap:,.1f}{ind.unit}"
+
+
+def target_text(ind, value, target) -> str:
+    """'距目标100%还差12.0个百分点' or '已达到目标'."""
+    gap = shortfall(ind, value, target)
+    if gap is not None and gap > 1e-9:
+        return f"距目标{fmt_value(target, ind.unit, 0)}还差{gap_text(ind, gap)}"
+    return "已达到目标"
+
+
+def level_point(ind, scope: str, year: int, value, last) -> str:
+    """e.g. '2025年全市六有达标率88.0%，较上年提高10.2个百分点。'"""
+    if is_missing(value):
+        return f"{year}年{scope}{ind.name_zh}暂无数据（未填报或分母为0）。"
+    return f"{year}年{scope}{ind.name_zh}{fmt_value(value, ind.unit)}{_change(value, last, ind.unit)}。"
+
+
+def target_point(ind, value, target, units: pd.DataFrame | None = None, unit_word: str = "县区") -> str:
+    """Distance to target, and how many units reach it (`units` has a status column)."""
+    if is_missing(target):
+        text = "本指标未设目标，仅作监测"
+    elif is_missing(value):
+        text = f"目标{fmt_value(target, ind.unit, 0)}，本年暂无数据可对照"
+    else:
+        text = target_text(ind, value, target)
+    if units is not None and len(units) and not is_missing(target):
+        counts = units["status"].value_counts()
+        parts = [f"{label}{int(counts[s])}个" for s, label in (("green", "达标"), ("amber", "接近目标"), ("red", "未达标"))
+                 if counts.get(s, 0)]
+        if parts:
+            text += f"；{len(units)}个{unit_word}中" + "、".join(parts)
+    return text + "。"
+
+
+def spread_point(ind, units: pd.DataFrame) -> str:
+    """Best and worst unit (`units`: unit_name, value); '' when fewer than two differ."""
+    ranked = units.dropna(subset=["value"])
+    if len(ranked) < 2 or ind.direction == "none":
+        return ""
+    ranked = ranked.sort_values("value", ascending=ind.direction == "lower", kind="stable")
+    best, worst = ranked.iloc[0], ranked.iloc[-1]
+    if best["value"] == worst["value"]:
+        return f"各单位均为{fmt_value(best['value'], ind.unit)}。"
+    return (f"{worst['unit_name']}最低（{fmt_value(worst['value'], ind.unit)}），"
+            f"{best['unit_name']}最高（{fmt_value(best['value'], ind.unit)}）。") if ind.direction != "lower" else (
+        f"{worst['unit_name']}最高（{fmt_value(worst['value'], ind.unit)}），"
+        f"{best['unit_name']}最低（{fmt_value(best['value'], ind.unit)}）。")
+
+
+def mover_point(ind, units: pd.DataFrame) -> str:
+    """The unit that improved most on last year (`units`: unit_name, value, last_value); '' without last year."""
+    moved = units.dropna(subset=["value", "last_value"])
+    if moved.empty or ind.direction == "none":
+        return ""
+    sign = -1 if ind.direction == "lower" else 1
+    gain = (moved["value"] - moved["last_value"]) * sign
+    best = moved.loc[gain.idxmax()]
+    if gain.max() <= 1e-9:
+        return "与上年相比没有单位改善。"
+    return f"改善最多的是{best['unit_name']}（{_change(best['value'], best['last_value'], ind.unit)[1:]}）。"

@@ -34,6 +34,8 @@ PAGES: tuple[Page, ...] = (
     Page("pages/13_tracker.py", "报送进度", ":material/fact_check:"),
     Page("pages/14_versions.py", "版本与审计", ":material/history:", ("city_staff", "admin")),
     Page("pages/15_admin.py", "账号与设置", ":material/manage_accounts:", ("admin",)),
+    Page("pages/16_present.py", "汇报模式", ":material/slideshow:"),
+    Page("pages/17_report.py", "年度通报", ":material/print:"),
 )
 BY_PATH = {p.path: p for p in PAGES}
 COUNTY_PAGE = "pages/8_county.py"
