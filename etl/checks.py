@@ -64,6 +64,18 @@ def number(n: str, percent: bool) -> str:
             f"THEN TRY_CAST({v} AS DOUBLE) END)")
 
 
+# Invisible characters in free text: C0 controls except tab/LF/CR (LF/CR have their own check), DEL, soft hyphen,
+# zero-width and bidi controls, word joiners, BOM and interlinear annotation marks (reliability.md §6 F, corpus).
+INVISIBLE = ("[\\x{0}-\\x{8}\\x{b}\\x{c}\\x{e}-\\x{1f}\\x{7f}\\x{ad}\\x{200b}-\\x{200f}\\x{202a}-\\x{202e}"
+             "\\x{2060}-\\x{2064}\\x{2066}-\\x{2069}\\x{feff}\\x{fff9}-\\x{fffb}]")
+MARKUP = r"[<>*_\[\]$`|\\{}~]"  # Markdown/HTML/LaTeX/colour-directive syntax: never part of a real unit or person name
+
+
+def is_name(col: Column) -> bool:
+    """Names of units and people (shown in page headings and sentences, not only in tables)."""
+    return col.kind == TEXT and not col.is_code and not col.enum and (col.name == "name" or col.name.endswith("_name"))
+
+
 def is_text_like(col: Column) -> bool:
     return col.kind == TEXT
 
@@ -155,6 +167,14 @@ def column_checks(table: Table, enum_values: dict[str, tuple[str, ...]], fk_sql:
                 out.append(_check(col, f"length({c}) > {col.max_len}", "too_long", f"不能超过{col.max_len}个字。"))
             if col.min_len:
                 out.append(_check(col, f"length({c}) < {col.min_len}", "too_short", f"不能少于{col.min_len}个字。"))
+        if col.kind == TEXT and not col.is_code and not col.enum:
+            out.append(_check(col, f"regexp_matches({c}, {lit(INVISIBLE)})", "invisible_char",
+                              "含有看不见的控制字符（如零宽空格、从右到左控制符、字节顺序标记），会让同名单位被当成两个、"
+                              "或让显示顺序颠倒。请删除该单元格内容后手工重新输入。"))
+            if is_name(col):
+                out.append(_check(col, f"regexp_matches({c}, {lit(MARKUP)})", "markup_in_name",
+                                  "名称中不能含有 < > * _ [ ] $ ` | \\ { } ~ 这些符号（看板会把它们当作格式符号）。"
+                                  "如需括号请用中文括号（）或【】。"))
         if col.kind == TEXT:
             out.append(_check(col, f"(contains({c}, chr(10)) OR contains({c}, chr(13)))", "has_newline",
                               "单元格内含有换行：请删除换行；若是CSV文件，可能是某个引号没有配对，请检查本行和上一行。"))

@@ -7,9 +7,13 @@ named by CURRENT read-only; a new file name per version means no reader ever see
 """
 from __future__ import annotations
 
+import errno
 import fcntl
+import logging
 import os
 import shutil
+import sqlite3
+import sys
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,6 +29,10 @@ from etl.validate import Batch, validate_batch
 KEEP_SNAPSHOTS = 20
 DEMO_DIR = Path(__file__).resolve().parent.parent / "data" / "demo"
 FAULT_ENV = "NPC_FAULT"  # test hook: name of a publish step at which to fail
+PAUSE_ENV = "NPC_PAUSE"  # chaos hook: pause NPC_PAUSE_SECONDS (default 0.5) when this step starts
+TRACE_ENV = "NPC_TRACE"  # chaos hook: append each step's name to this file as it starts
+STEPS = ("validate", "lock", "copy", "apply", "archive", "marts", "checkpoint", "fsync", "rename", "swap", "log")
+log = logging.getLogger("npc.publish")
 
 
 class InjectedFault(RuntimeError):
@@ -116,8 +124,23 @@ def writer_lock(p: Paths, timeout: float = 30.0, name: str = "writer.lock"):
 
 
 def _fault(point: str) -> None:
+    """Test hook. disk_full_copy / disk_full_checkpoint raise the OSError a full disk raises."""
     if os.environ.get(FAULT_ENV) == point:
+        if point.startswith("disk_full"):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         raise InjectedFault(point)
+
+
+def _step(point: str) -> None:
+    """Chaos hooks (no-ops unless NPC_TRACE / NPC_PAUSE are set): record and optionally pause at a step."""
+    trace = os.environ.get(TRACE_ENV)
+    if trace:
+        with open(trace, "a", encoding="utf-8") as f:
+            f.write(f"{point}\t{time.time():.4f}\n")
+    if os.environ.get(PAUSE_ENV) == point:
+        sys.stderr.write(f"NPC_PAUSE {point}\n")
+        sys.stderr.flush()
+        time.sleep(float(os.environ.get("NPC_PAUSE_SECONDS", "0.5")))
 
 
 def _fsync(path: Path) -> None:
@@ -135,6 +158,7 @@ def _swap_current(p: Paths, version: int) -> None:
         f.flush()
         os.fsync(f.fileno())
     _fault("before_swap")
+    _step("swap")
     os.replace(tmp, p.current)
     _fsync(p.warehouse)
 
@@ -154,13 +178,20 @@ def _finish(p: Paths, tmp: Path, version: int, meta: dict) -> None:
         con.execute("INSERT INTO meta_version VALUES (?, ?, ?, ?, ?, ?)",
                     (version, now(), meta["user"], meta["kind"], meta["reason"], meta["base"]))
         _fault("before_marts")
+        _step("marts")
         build_marts(con)
         build_policy_warnings(con)
+        _step("checkpoint")
+        _fault("disk_full_checkpoint")
+        if os.environ.get(FAULT_ENV) == "checkpoint_abort":  # a failed checkpoint is a DuckDB FatalException
+            con.execute("SET debug_checkpoint_abort = 'before_header'")
         con.execute("CHECKPOINT")
     finally:
         con.close()
+    _step("fsync")
     _fsync(tmp)
     final = p.snapshot(version)
+    _step("rename")
     os.rename(tmp, final)
     _fsync(p.warehouse)
     try:
@@ -168,10 +199,16 @@ def _finish(p: Paths, tmp: Path, version: int, meta: dict) -> None:
     except BaseException:
         final.unlink(missing_ok=True)  # never published: leave no orphan snapshot behind
         raise
-    p.store().log_version(version, user=meta["user"], kind=meta["kind"], reason=meta["reason"],
+    _step("log")
+    try:  # the version is live: a failing app store must not turn it into an error (recover() logs it later)
+        store = p.store()
+        store.log_version(version, user=meta["user"], kind=meta["kind"], reason=meta["reason"],
                           base_version=meta["base"], tables=meta.get("tables", ""), files=meta.get("files", ""),
                           lineage=",".join(str(i) for i in meta.get("lineage", [])))
-    _prune(p, version)
+        store.close()
+        _prune(p, version)
+    except (sqlite3.Error, OSError):
+        log.exception("version v%s is published but could not be logged; recover() will log it", version)
 
 
 def init_warehouse(p: Paths, user: str = "系统") -> int:
@@ -179,6 +216,7 @@ def init_warehouse(p: Paths, user: str = "系统") -> int:
     with writer_lock(p):
         if current_version(p) is not None:
             return current_version(p)
+        recover(p)
         version = _next_version(p)
         tmp = p.warehouse / f".v{version:06d}.tmp"
         tmp.unlink(missing_ok=True)
@@ -189,13 +227,14 @@ def init_warehouse(p: Paths, user: str = "系统") -> int:
             con.close()
             _finish(p, tmp, version, dict(user=user, kind="init", reason="建立空数据仓库", base=None))
         except BaseException:
-            tmp.unlink(missing_ok=True)
+            _discard(tmp)
             raise
         return version
 
 
 def validate(p: Paths, inputs: list[tuple[str, bytes]], table: str | list | None = None,
              modes: dict[str, str] | None = None, county: str | None = None) -> Batch:
+    _step("validate")
     base = current_version(p)
     batch = validate_batch(inputs, p.snapshot(base) if base else None, base, table, modes, county)
     batch.county = county
@@ -209,44 +248,163 @@ def publish(p: Paths, batch: Batch, user: str, reason: str = "", lock_timeout: f
         raise ValidationFailed(batch.problems)
     if current_version(p) is None:
         init_warehouse(p, user)
+    try:
+        return _publish(p, batch, user, reason, lock_timeout)
+    except WriterBusy:
+        _log_attempt(p, batch, user, "busy", "另一上传正在进行，本次未发布")
+        raise
+    except (PublishFailed, InjectedFault) as exc:
+        _log_attempt(p, batch, user, "failed", str(exc))
+        raise
+
+
+def _log_attempt(p: Paths, batch: Batch, user: str, status: str, note: str) -> None:
+    """Audit an attempt that did not publish (lock busy, publish failed); never masks the original error."""
+    try:
+        store = p.store()
+        ids = store.allocate_ids(len(batch.files))
+        for upload_id, f in zip(ids, batch.files):
+            store.log_upload(upload_id, table=f.table, file_name=f.name, encoding=f.encoding, user=user,
+                             mode=batch.modes.get(f.table), rows_in=f.rows, rows_rejected=0, sha256=f.sha256,
+                             status=status, version=None, problems=[])
+            store.audit(user, "upload", f.table or "", status, f"{f.name}（{note}）", f.sha256)
+        store.close()
+    except (sqlite3.Error, OSError):  # e.g. the disk is full: the server log keeps the record
+        log.exception("could not audit a %s upload by %s", status, user)
+
+
+def _publish(p: Paths, batch: Batch, user: str, reason: str, lock_timeout: float) -> int:
     with writer_lock(p, lock_timeout):
+        _step("lock")
+        recover(p)
         base = current_version(p)
+        fresh = None
         if base != batch.base_version:  # someone published meanwhile: validate again against it
             inputs = [(f.name, f.data) for f in batch.files]
-            batch.close()
-            batch = validate(p, inputs, [f.table for f in batch.files], batch.modes, batch.county)
+            fresh = batch = validate(p, inputs, [f.table for f in batch.files], batch.modes, batch.county)
             if not batch.ok:
+                batch.close()
                 raise ValidationFailed(batch.problems)
         version = _next_version(p)
         tmp = p.warehouse / f".v{version:06d}.tmp"
-        store = p.store()
-        ids = store.allocate_ids(len(batch.files))
+        store = None
         try:
+            store = p.store()
+            ids = store.allocate_ids(len(batch.files))
+            _step("copy")
             shutil.copyfile(p.snapshot(base), tmp)
+            _fault("disk_full_copy")
             _fault("after_copy")
+            _step("apply")
             _apply(batch, tmp, ids, version, user)
+            _step("archive")
             _archive(p, batch)
             _finish(p, tmp, version, dict(user=user, kind="publish", reason=reason, base=base,
                                           tables=",".join(batch.tables), files=",".join(f.name for f in batch.files),
                                           lineage=store.lineage(base) + ids))
         except InjectedFault:
-            tmp.unlink(missing_ok=True)
+            _discard(tmp)
             raise
-        except (duckdb.Error, OSError) as exc:
-            tmp.unlink(missing_ok=True)
+        except (duckdb.Error, OSError, sqlite3.Error) as exc:  # e.g. a full disk: nothing was published
+            _discard(tmp)
+            log.exception("publish failed")
             raise PublishFailed(_reason(exc)) from exc
-        for upload_id, f in zip(ids, batch.files):
-            mine = [q for q in batch.problems if q.file == f.name]
-            store.log_upload(upload_id, table=f.table, file_name=f.name, encoding=f.encoding, user=user,
-                             mode=batch.modes.get(f.table), rows_in=f.rows, rows_rejected=0, sha256=f.sha256,
-                             status="accepted", version=version, problems=mine)
-            store.audit(user, "upload", f.table or "", "accepted", f"{f.name} → v{version}", f.sha256)
+        finally:
+            if fresh is not None:
+                fresh.close()
+        try:
+            for upload_id, f in zip(ids, batch.files):
+                mine = [q for q in batch.problems if q.file == f.name]
+                store.log_upload(upload_id, table=f.table, file_name=f.name, encoding=f.encoding, user=user,
+                                 mode=batch.modes.get(f.table), rows_in=f.rows, rows_rejected=0, sha256=f.sha256,
+                                 status="accepted", version=version, problems=mine)
+                store.audit(user, "upload", f.table or "", "accepted", f"{f.name} → v{version}", f.sha256)
+            store.close()
+        except (sqlite3.Error, OSError):  # published; recover() writes the missing log rows later
+            log.exception("v%s published but its upload log could not be written", version)
         return version
+
+
+def _discard(tmp: Path) -> None:
+    """Remove a temp snapshot and its WAL (a failed publish leaves nothing behind)."""
+    for f in (tmp, tmp.with_name(tmp.name + ".wal")):
+        f.unlink(missing_ok=True)
+
+
+def recover(p: Paths) -> list[str]:
+    """Run by every writer right after taking the writer lock, so after a crashed (killed) writer: remove its
+    temp files and any snapshot it renamed but never published, and write the version / upload / audit log rows
+    of a version it published but was killed before logging. Returns what it did (file names, log notes)."""
+    done: list[str] = []
+    cur = current_version(p)
+    for f in [*p.warehouse.glob(".v*.tmp*"), p.warehouse / "CURRENT.tmp", *p.uploads.glob("*.part")]:
+        if f.exists():
+            f.unlink()
+            done.append(f.name)
+    if cur is None:
+        return done  # never delete snapshots without a readable pointer (health() reports it)
+    store = p.store()
+    try:
+        logged = {r["version"] for r in store.rows("SELECT version FROM meta_version_log")}
+        for f in p.warehouse.glob("v??????.duckdb*"):
+            v = int(f.name[1:7])
+            if v > cur and v not in logged:  # renamed but the pointer never moved to it
+                f.unlink()
+                done.append(f.name)
+        if cur not in logged or _unlogged_uploads(store, cur):
+            done += _relog(p, store, cur, logged)
+    except (sqlite3.Error, duckdb.Error, OSError):  # e.g. a full disk: the next writer tries again
+        log.exception("could not finish recovering v%s", cur)
+    finally:
+        store.close()
+    if done:
+        log.warning("recovered after an interrupted writer: %s", ", ".join(done))
+    return done
+
+
+def _unlogged_uploads(store: AppStore, cur: int) -> bool:
+    """Did the current version's writer die before logging its uploads? (cheap: no snapshot is opened)"""
+    row = store.rows("SELECT base_version FROM meta_version_log WHERE version = ?", (cur,))
+    ids = set(store.lineage(cur)) - set(store.lineage(row[0]["base_version"] if row else None))
+    if not ids:
+        return False
+    marks = ",".join("?" * len(ids))
+    found = store.rows(f"SELECT count(*) AS n FROM meta_upload_log WHERE upload_id IN ({marks})", tuple(ids))
+    return found[0]["n"] < len(ids)
+
+
+def _relog(p: Paths, store: AppStore, cur: int, logged: set[int]) -> list[str]:
+    """Log rows the killed writer did not write, read back from the published snapshot itself (its meta_batch
+    lists every batch it contains, in commit order: exactly the version's lineage)."""
+    con = duckdb.connect(str(p.snapshot(cur)), read_only=True, config=READER_CONFIG)
+    try:
+        meta = con.execute("SELECT created_by, kind, reason, base_version FROM meta_version WHERE version = ?",
+                           (cur,)).fetchone()
+        batches = con.execute("SELECT batch_id, table_name, file_name, sha256, encoding, uploaded_by, mode, rows, "
+                              "version FROM meta_batch ORDER BY batch_id").fetchall()
+    finally:
+        con.close()
+    done = []
+    if cur not in logged and meta:
+        new = [b for b in batches if b[8] == cur]
+        store.log_version(cur, user=meta[0], kind=meta[1], reason=meta[2], base_version=meta[3],
+                          tables=",".join(dict.fromkeys(b[1] for b in new)), files=",".join(b[2] for b in new),
+                          lineage=",".join(str(b[0]) for b in batches))
+        store.audit("系统", "recover", f"v{cur}", "accepted", "发布进程中断于切换版本之后：已按快照补记版本日志")
+        done.append(f"version_log v{cur}")
+    have = {r["upload_id"] for r in store.rows("SELECT upload_id FROM meta_upload_log")}
+    for b in batches:
+        if b[0] not in have:
+            store.log_upload(b[0], table=b[1], file_name=b[2], encoding=b[4], user=b[5], mode=b[6], rows_in=b[7],
+                             rows_rejected=0, sha256=b[3], status="accepted", version=b[8], problems=[])
+            store.audit(b[5], "upload", b[1], "accepted", f"{b[2]} → v{b[8]}（进程中断后补记）", b[3])
+            done.append(f"upload_log {b[0]}")
+    return done
 
 
 def _reason(exc: BaseException) -> str:
     text = str(exc)
-    if "No space left" in text or "disk" in text.lower():
+    if getattr(exc, "errno", None) == errno.ENOSPC or "No space left" in text or "disk" in text.lower():
         return "磁盘空间不足，请联系管理员清理磁盘后重试。"
     return "数据库写入出错，请稍后重试或联系管理员（详情见服务器日志）。"
 
@@ -306,6 +464,7 @@ def rollback(p: Paths, version: int, user: str, reason: str) -> int:
     if not reason.strip():
         raise EtlError("回滚必须填写原因。")
     with writer_lock(p):
+        recover(p)
         source = p.snapshot(version)
         if not source.exists():
             raise EtlError(f"版本 {version} 不存在或已被清理。")
@@ -317,7 +476,7 @@ def rollback(p: Paths, version: int, user: str, reason: str) -> int:
             _finish(p, tmp, new, dict(user=user, kind="rollback", reason=f"回滚到版本{version}：{reason}", base=base,
                                       lineage=p.store().lineage(version)))
         except BaseException:
-            tmp.unlink(missing_ok=True)
+            _discard(tmp)
             raise
         p.store().audit(user, "rollback", f"v{version}", "accepted", reason)
         return new
@@ -339,6 +498,7 @@ def refresh_marts(p: Paths, user: str = "系统（升级）") -> int | None:
         finally:
             con.close()
         with writer_lock(p):
+            recover(p)
             new = _next_version(p)
             tmp = p.warehouse / f".v{new:06d}.tmp"
             try:
@@ -346,7 +506,7 @@ def refresh_marts(p: Paths, user: str = "系统（升级）") -> int | None:
                 _finish(p, tmp, new, dict(user=user, kind="refresh", reason="程序升级后重建指标", base=base,
                                           lineage=p.store().lineage(base)))
             except BaseException:
-                tmp.unlink(missing_ok=True)
+                _discard(tmp)
                 raise
         p.store().audit(user, "refresh_marts", f"v{base}", "accepted", f"→ v{new}")
         return new

@@ -70,6 +70,14 @@ def normalise_header(text: str) -> str:
                    if not ch.isspace() and unicodedata.category(ch) != "Cf")
 
 
+def bad_file_name(name: str) -> bool:
+    """A name no file picker produces: path separators, NUL/control or bidi characters, '..', over 255 chars.
+    (The name is only ever shown, never used as a path: refusing such names keeps logs and reports honest.)"""
+    return (not name or len(name) > 255 or name in (".", "..") or any(ch in "/\\" for ch in name)
+            or any(unicodedata.category(ch) == "Cc" or "\u202a" <= ch <= "\u202e" or "\u2066" <= ch <= "\u2069"
+                   for ch in name))
+
+
 def read_upload(name: str, data: bytes, limits: Limits = Limits()) -> RawFile:
     """Sniff, check and read one upload. Raises ReadFailed; every Problem carries file=name."""
     try:
@@ -80,6 +88,9 @@ def read_upload(name: str, data: bytes, limits: Limits = Limits()) -> RawFile:
 
 def _read(name: str, data: bytes, limits: Limits) -> RawFile:
     from etl.read_xlsx import check_zip, read_xlsx  # the xlsx half imports helpers from this module
+    if bad_file_name(name):
+        raise _fail("bad_file_name", "文件名含有斜杠、反斜杠或控制字符，或长度超过255个字符，不像是从电脑中直接选择的文件。"
+                                     "请把文件改成简单的名字（如“六有_2024.csv”）后重新上传。")
     if not data:
         raise _fail("empty_file", "文件是空的（0字节）。请确认选对了文件，在Excel中保存后再上传。")
     if len(data) > limits.max_bytes:

@@ -34,6 +34,9 @@ def check_zip(data: bytes, limits: Limits) -> None:
     types = zf.read(infos["[content_types].xml"]) if "[content_types].xml" in infos else b""
     if any(n.endswith("vbaproject.bin") for n in infos) or b"macroEnabled" in types:
         raise _fail("xlsx_macro", "文件包含宏（VBA代码），出于安全考虑不接收。请在Excel中另存为“Excel 工作簿(*.xlsx)”后再上传。")
+    if any(n.startswith("xl/externallinks/") or n == "xl/connections.xml" for n in infos):
+        raise _fail("xlsx_external_link", "文件含有指向其他文件或外部数据源的链接（数据→编辑链接/连接），出于安全考虑不接收。"
+                                          "请在Excel中“断开链接”（把公式转成数值）后另存为 .xlsx 再上传。")
     if "xl/workbook.xml" not in infos:
         raise _fail("disguised_file", "文件是压缩包，但不是Excel工作簿（可能是Word/WPS文档或普通zip改了扩展名）。"
                                       "请上传Excel另存的 .xlsx 或 CSV UTF-8 文件。")

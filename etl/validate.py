@@ -145,6 +145,11 @@ def validate_batch(inputs: list[tuple[str, bytes]], snapshot: Path | None = None
         return batch
     batch.con = _stage(raws, files, snapshot, batch.modes, county)
     listed, counts = _collect(batch.con, files)
+    for f in files:  # an empty file can neither add nor replace anything: say so, without blocking the batch
+        if f.table and f.rows == 0:
+            listed.append(Problem("no_rows", "文件只有表头，没有数据行：发布后不会改动任何数据。请确认选对了文件（或工作表）。",
+                                  WARNING, file=f.name, table=f.table))
+            counts[WARNING] += 1
     batch.problems, batch.counts = listed, counts
     return batch
 

@@ -27,7 +27,8 @@ WORKBOOK_OPTIONS = {
     "remove_timezone": True,
 }
 _DANGER = ("=", "+", "-", "@", "\t", "\r", "\n", "\0")
-_NEG_NUMBER = re.compile(r"^-[0-9.]+$")          # Superset: pure negative numbers are left alone
+# Superset: pure negative numbers are left alone (fullmatch: `$` would also match before a trailing newline)
+_NEG_NUMBER = re.compile(r"-(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _LEAD = re.compile(r'^(?:\s|"")+')               # leading whitespace or "" pairs hide a formula
 _BAD_SHEET_CHARS = str.maketrans({"/": "／", "\\": "＼", "?": "？", "*": "＊", ":": "：", "[": "【", "]": "】"})
 XLSX_MAX_CHARS = 32767
@@ -39,7 +40,7 @@ def neutralise(value: Any) -> Any:
     """Return `value` safe for a spreadsheet cell; non-text values are returned unchanged."""
     if not isinstance(value, str) or not value:
         return value
-    if _NEG_NUMBER.match(value):
+    if _NEG_NUMBER.fullmatch(value):
         return value
     rest = _LEAD.sub("", value)
     if value.startswith(_DANGER) or rest.startswith(_DANGER) or value.startswith("{=") or rest.startswith("{="):

@@ -7,9 +7,6 @@ import pytest
 
 from etl import publish, warehouse
 from etl.problems import ValidationFailed
-from tests.conftest import FIXTURES, read_fixture
-
-EXPECTED = json.loads((FIXTURES / "bad_uploads" / "expected.json").read_text(encoding="utf-8"))
 
 
 def signature(p):
@@ -20,36 +17,6 @@ def signature(p):
         con.close()
 
 
-@pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_bad_upload_fixture(wh, name):
-    expected = EXPECTED[name]
-    before = signature(wh)
-    batch = publish.validate(wh, [read_fixture("bad_uploads", name)])
-    try:
-        if expected.get("accepted"):
-            assert batch.ok, [p.format() for p in batch.problems]
-            if "warn" in expected:
-                assert expected["warn"] in {p.code for p in batch.problems if p.severity == "warning"}
-            version = publish.publish(wh, batch, "测试")
-            assert version == before[0] + 1
-            return
-        assert not batch.ok
-        hits = [p for p in batch.problems if p.code == expected["code"]]
-        assert hits, f"expected {expected['code']}, got {[p.code for p in batch.problems]}"
-        hit = hits[0]
-        assert hit.file == name
-        assert hit.severity == "error" and any("\u4e00" <= ch <= "\u9fff" for ch in hit.message)
-        if "row" in expected:
-            assert hit.row == expected["row"]
-        if "column" in expected:
-            assert hit.column == expected["column"]
-        if "rows" in expected:  # e.g. both rows of a duplicate key are reported
-            assert sorted(p.row for p in hits) == expected["rows"]
-        with pytest.raises(ValidationFailed):
-            publish.publish(wh, batch, "测试")
-    finally:
-        batch.close()
-    assert signature(wh) == before, "a rejected file must change nothing"
 
 
 COUNTY_BODIES = ("年度,县区代码,机构名称,机构类型,实有工作人员数,负责人出生年份\r\n"

@@ -84,7 +84,7 @@ def result_banner() -> None:
     result = st.session_state.pop(RESULT, None)
     if result:
         st.toast(f"已发布新版本 v{result['version']}", icon=":material/check_circle:")
-        st.success(f"已发布新版本 v{result['version']}：{result['what']}。所有用户在下一次刷新或操作页面时即看到新数据。",
+        st.success(f"已发布新版本 v{result['version']}：{md_escape(result['what'])}。所有用户在下一次刷新或操作页面时即看到新数据。",
                    icon=":material/check_circle:")
         st.page_link("dashboard.py", label="打开总览查看最新数据", icon=":material/dashboard:")
 
@@ -319,7 +319,7 @@ def report_section(review: Review) -> None:
     batch = review.batch
     errors, warnings = batch.counts.get(ERROR, 0), batch.counts.get(WARNING, 0)
     st.subheader("第三步　校验报告", anchor=False)
-    st.caption(f"本次校验：{review.scope}。依据数据版本 v{batch.base_version}。")
+    st.caption(f"本次校验：{md_escape(review.scope)}。依据数据版本 v{batch.base_version}。")  # file names are user text
     c = st.columns(4)
     c[0].metric("数据行数", f"{sum(f.rows for f in batch.files):,}行")
     c[1].metric("错误", f"{errors}个")
