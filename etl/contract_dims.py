@@ -21,12 +21,13 @@ TABLES = (
         enum("county_type", "县区类型", "county_type", required=True),
         code("city_code", "所属市", 6, fk="dim_city.city_code", required=True),
         decimal("population_10k", "常住人口(万人)", "DECIMAL(8,2)", 1, 300, required=True, unit="万人"),
-        integer("sort_order", "显示顺序", 1, 99, required=True),
+        integer("sort_order", "显示顺序", 1, 9999, required=True, note="省级、全国部署的县区多于99个"),
         boolean("is_demo", "演示数据", note="演示数据在界面上显示“演示数据”水印"),
     ), key=("county_code",), order=11, rules=(
+        # The top unit may be a city (990100 → 9901), a province (990000 → 99) or the nation (000000).
         Rule("code_prefix_mismatch", "county_code",
-             "t.city_code IS NOT NULL AND left(t.county_code, 4) <> left(t.city_code, 4)",
-             "县区代码的前4位必须与所属市代码的前4位相同，请核对代码。"),
+             "t.city_code IS NOT NULL AND NOT starts_with(t.county_code, regexp_replace(t.city_code, '(00)+$', ''))",
+             "县区代码必须以所属市代码去掉末尾“00”后的数字开头（市代码990100→县区9901xx），请核对代码。"),
         Rule("duplicate_name", "county_name", "EXISTS (SELECT 1 FROM cur_dim_county c WHERE "
              "c.county_name = t.county_name AND c.county_code <> t.county_code)",
              "县区名称与另一个县区重复，名称必须唯一。"),

@@ -54,9 +54,12 @@ MEETING = Table("fact_meeting", "会议与闭会期间活动", "fact", (
          "t.event_type = '人代会' AND t.deputies_present < cfg('quorum_ratio') * t.deputies_expected",
          "出席代表不足应出席代表的三分之二，会议不足法定人数。", W, "[L S1]"),
     Rule("expected_vs_deputies", "deputies_expected",
+         # equalities only (join keys): a county 人代会 matches the county's 县级 deputies, a township one its own
+         # township's 乡级 deputies (an OR here joined every township meeting to the whole county)
          "t.event_type = '人代会' AND t.deputies_expected IS NOT NULL AND (SELECT count(*) FROM cur_dim_deputy d WHERE "
          "d.level = CASE WHEN t.org_level = '县级' THEN '县级' ELSE '乡级' END AND d.county_code = t.county_code AND "
-         "(t.org_level = '县级' OR d.township_code = t.township_code) AND " + DEPUTY_OK.format(on="t.start_date") + ") "
+         "CASE WHEN d.level = '县级' THEN '' ELSE d.township_code END = "
+         "CASE WHEN t.org_level = '县级' THEN '' ELSE t.township_code END AND " + DEPUTY_OK.format(on="t.start_date") + ") "
          "NOT BETWEEN t.deputies_expected * (1 - cfg('attendance_deviation')) AND t.deputies_expected * (1 + cfg('attendance_deviation'))",
          "应出席代表数与代表名册中在任代表人数相差超过10%，请核对。", W, "[S4]"),
 ), description="人代会、主席团会议和闭会期间代表活动，一次一行。", mode_note="按“年度+县区”整体替换该年度该县区的全部记录。")

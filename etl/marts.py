@@ -7,6 +7,7 @@ cfg() macros) and targets/weights from cfg_kpi, so an administrator's edits take
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 from etl import schema, sqlfuncs
@@ -35,8 +36,9 @@ def snapshot_fingerprint(con) -> str | None:
     return row[0] if row else None
 
 
-def build_marts(con) -> None:
-    """Create or replace every view and mart table in the connection's default schema (idempotent)."""
+def build_marts(con, timings: dict | None = None) -> None:
+    """Create or replace every view and mart table in the connection's default schema (idempotent).
+    `timings`, when given, receives seconds per SQL file (the scale benchmark reports them)."""
     con.execute("CREATE OR REPLACE TABLE meta_marts AS SELECT ? AS fingerprint, current_timestamp AS built_at",
                 (code_fingerprint(),))
     sqlfuncs.install(con, "cfg_rule", temp=False)
@@ -44,6 +46,7 @@ def build_marts(con) -> None:
     params = {"station_all_items": station_items_sql(con)}
     try:
         for path in sorted(SQL_DIR.glob("*.sql")):
+            t0 = time.perf_counter()
             for stmt in split_statements(path.read_text(encoding="utf-8")):
                 for key, value in params.items():
                     stmt = stmt.replace("{{" + key + "}}", value)
@@ -51,6 +54,8 @@ def build_marts(con) -> None:
                     con.execute(stmt)
                 except Exception as exc:  # name the file for whoever debugs a failed build
                     raise RuntimeError(f"{path.name}: {exc}\n{stmt[:300]}") from exc
+            if timings is not None:
+                timings[path.name] = timings.get(path.name, 0.0) + time.perf_counter() - t0
     finally:
         _drop_temp(con)
 

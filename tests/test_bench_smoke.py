@@ -5,6 +5,7 @@ No timing assertions: timings on a shared 2-core machine are noise. Figures live
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pyarrow as pa
 import pytest
@@ -79,3 +80,22 @@ def test_benchmark_json_shape(tmp_path):
     prof = saved["profile"]
     assert prof["rows"] == N and prof["phases"] and prof["checks"] and prof["staging_columns"]
     assert "代表建议入库基准" in load.report(result)
+
+
+@pytest.mark.slow
+def test_scale_quick_json_shape(tmp_path):
+    """`python -m bench --scale province --quick`: one synthetic city over 2 years, every step in a child."""
+    from bench import __main__ as bench_main
+    from bench import scale as bench_scale
+    out = tmp_path / "scale_quick.json"
+    assert bench_main.main(["--scale", "province", "--quick", "--out", str(out)]) == 0
+    saved = json.loads(out.read_text(encoding="utf-8"))
+    assert saved["scale"] == "province" and saved["quick"] is True
+    gen = saved["generation"]
+    assert gen["rows"]["dim_county"] == bench_scale.QUICK["counties"] and gen["seconds"] > 0
+    assert saved["bare"]["rows"] == saved["load"]["rows"] == sum(gen["rows"].values())
+    assert saved["load"]["ratio"] > 0 and saved["load"]["peak_mb"] > 0
+    pub = saved["publish"]
+    assert set(pub["per_file"]) == {p.name for p in (Path(__file__).parents[1] / "etl" / "sql").glob("*.sql")}
+    assert pub["seconds"] >= pub["marts_seconds"] > 0
+    assert "校验入库" in bench_scale.report(saved)

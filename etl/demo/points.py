@@ -18,10 +18,13 @@ CAP_Q = {c: int(m / p) for c, _, p, m in RULES if m}
 EVIDENCE = {"P01": "人代会签到表", "P06": "述职报告及测评表"}
 
 
+def rule_rows() -> list[dict]:
+    return [{"scheme_id": SCHEME, "item_code": c, "item_name": n, "points_per_unit": p, "max_points": m,
+             "scheme_type": "百分制", "base_points": BASE} for c, n, p, m in RULES]
+
+
 def build(world: World) -> None:
-    world.rows["cfg_points_rule"] = [
-        {"scheme_id": SCHEME, "item_code": c, "item_name": n, "points_per_unit": p, "max_points": m,
-         "scheme_type": "百分制", "base_points": BASE} for c, n, p, m in RULES]
+    world.rows["cfg_points_rule"] = rule_rows()
     rng = world.rng("points")
     led: dict[tuple, int] = {}
     for s in world.rows["fact_suggestion"]:

@@ -10,7 +10,7 @@ from etl.demo import calib, catalog, spec
 from etl.demo.outcomes import assign_outcomes
 from etl.demo.world import World
 
-TOWNSHIP_PER_YEAR = (2, 6)   # 乡级 suggestions per township a year (optional in §4.5)
+TOWNSHIP_PER_YEAR = (2, 6)   # 乡级 suggestions per township a year (optional in §4.5); scale.py raises it
 
 
 def build(world: World) -> None:
@@ -117,7 +117,7 @@ def _township_suggestions(world: World, rng, by_county) -> list[dict]:
             info = world.unit(t)
             sessions = world.cache["twp_congress"].get((t, y))
             gov = next(u for u in by_county[t[:6]] if u["unit_name"] == info["township_name"] + "人民政府")
-            for i in range(int(rng.integers(*TOWNSHIP_PER_YEAR))):
+            for i in range(int(rng.integers(*world.cache.get("township_per_year", TOWNSHIP_PER_YEAR)))):
                 recess = not sessions or rng.random() < 0.1
                 submitted = calib.rand_date(rng, dt.date(y, 4, 1), dt.date(y, 6, 30)) if recess else sessions[0][0]
                 assigned = submitted + dt.timedelta(days=int(rng.integers(7, 22)))

@@ -26,9 +26,12 @@ class World:
 
     # --- units ---------------------------------------------------------------------------------
     def active(self, year: int, kinds=("乡", "民族乡", "镇", "街道")) -> list[str]:
-        u = self.units
-        m = (u.valid_from_year <= year) & (u.valid_to_year.isna() | (u.valid_to_year >= year)) & u.unit_type.isin(kinds)
-        return sorted(u.loc[m, "township_code"])
+        key = ("active", year, tuple(kinds))
+        if key not in self.cache:     # units are fixed once geography has run; callers get their own list
+            u = self.units
+            m = (u.valid_from_year <= year) & (u.valid_to_year.isna() | (u.valid_to_year >= year)) & u.unit_type.isin(kinds)
+            self.cache[key] = sorted(u.loc[m, "township_code"])
+        return list(self.cache[key])
 
     def townships(self, year: int) -> list[str]:
         return self.active(year, ("乡", "民族乡", "镇"))
@@ -60,14 +63,24 @@ class World:
         """(ids, start ordinals, end ordinals) of one body of deputies; in office on d: start <= d < end."""
         key = ("roster", level, county, township)
         if key not in self.cache:
-            d = self.deputies
-            m = (d.level == level) & (d.county_code == county)
-            if township is not None:
-                m &= d.township_code == township
-            d = d[m].sort_values("deputy_id")
-            self.cache[key] = (list(d.deputy_id), np.array([x.toordinal() for x in d._start]),
-                               np.array([x.toordinal() for x in d._end]))
+            if "rosters" not in self.cache:
+                self._index_rosters()
+            ids = self.cache["rosters"].get(key[1:], [])
+            start, end = self.cache["roster_dates"]
+            self.cache[key] = (ids, np.array([start[i] for i in ids], dtype=int), np.array([end[i] for i in ids], dtype=int))
         return self.cache[key]
+
+    def _index_rosters(self) -> None:
+        """Sorted deputy ids per (level, county) and per (level, county, township), built in one pass."""
+        d = self.deputies.sort_values("deputy_id")
+        groups: dict[tuple, list[str]] = {}
+        for i, lv, c, t in zip(d.deputy_id, d.level, d.county_code, d.township_code):
+            groups.setdefault((lv, c, None), []).append(i)
+            if t is not None and t == t:
+                groups.setdefault((lv, c, t), []).append(i)
+        self.cache["rosters"] = groups
+        self.cache["roster_dates"] = (dict(zip(d.deputy_id, (x.toordinal() for x in d._start))),
+                                      dict(zip(d.deputy_id, (x.toordinal() for x in d._end))))
 
     def office_ids(self, on: dt.date, level: str, county: str, township: str | None = None) -> list[str]:
         ids, start, end = self.roster(level, county, township)

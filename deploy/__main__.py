@@ -1,0 +1,3 @@
+from deploy.replicas import main
+
+raise SystemExit(main())
