@@ -83,6 +83,7 @@ def cmd_load(args) -> int:
         for problem in failed.problems:
             print(problem.format())
         print("发布前重新校验发现错误，数据没有任何改动。")
+        _log_rejected(p, batch, _user(args), "rejected", failed.problems)
         return REJECTED
     except WriterBusy as busy:
         print(str(busy))
@@ -93,11 +94,11 @@ def cmd_load(args) -> int:
     return OK
 
 
-def _log_rejected(p, batch, user: str, status: str) -> None:
+def _log_rejected(p, batch, user: str, status: str, problems=None) -> None:
     store = p.store()
     ids = store.allocate_ids(len(batch.files))
     for upload_id, f in zip(ids, batch.files):
-        mine = [q for q in batch.problems if q.file == f.name]
+        mine = [q for q in (batch.problems if problems is None else problems) if q.file == f.name]
         bad_rows = len({q.row for q in mine if q.severity == "error" and q.row and q.row > 1})
         store.log_upload(upload_id, table=f.table, file_name=f.name, encoding=f.encoding, user=user,
                          mode=batch.modes.get(f.table), rows_in=f.rows, rows_rejected=bad_rows, sha256=f.sha256,
@@ -178,6 +179,107 @@ def cmd_rebuild(args) -> int:
     return OK
 
 
+def cmd_health(args) -> int:
+    from etl import health
+    p = publish.data_paths(args.data_dir)
+    ok, message, details = health.check(p)
+    if args.json:
+        import json
+        print(json.dumps(health.as_dict(ok, message, details), ensure_ascii=False, indent=1))
+        return OK if ok else REJECTED
+    for d in details:
+        print(d.line())
+    print(message)
+    return OK if ok else REJECTED
+
+
+def cmd_backup(args) -> int:
+    from etl import backup
+    p = publish.data_paths(args.data_dir)
+    target, manifest, seconds = backup.backup(p, args.out, _user(args), export=args.export)
+    size = sum(f["bytes"] for f in manifest["files"].values())
+    print(f"已备份数据版本 v{manifest['version']} → {target}（{len(manifest['files'])}个文件，{size / 1e6:.1f} MB，"
+          f"用时{seconds:.1f}秒）。")
+    return OK
+
+
+def cmd_restore(args) -> int:
+    from etl import backup
+    target = publish.data_paths(args.target)
+    version, seconds, manifest = backup.restore(args.backup, target, _user(args), force=args.force)
+    print(f"已恢复：备份（{manifest['created_at']}）中的数据版本 v{version} → {target.root}；"
+          f"校验和与表签名全部一致，用时{seconds:.1f}秒。")
+    print(f"启动看板时使用该目录：NPC_DATA_DIR={target.root} python -m streamlit run dashboard.py")
+    return OK
+
+
+def _open_for_export(args, suffix: str):
+    """(version, read-only connection) of the current snapshot after checking --out, --year and --county;
+    an int exit code instead when something is wrong (message already printed)."""
+    out = Path(args.out)
+    if out.suffix.lower() != suffix:
+        print(f"输出文件须以 {suffix} 结尾：{args.out}", file=sys.stderr)
+        return USAGE
+    if not out.parent.is_dir():
+        print(f"输出目录不存在：{out.parent}", file=sys.stderr)
+        return USAGE
+    p = publish.data_paths(args.data_dir)
+    if publish.current_version(p) is None:
+        print(f"数据目录 {p.root} 中还没有数据仓库。请先运行 python -m etl build（或上传数据）。", file=sys.stderr)
+        return REJECTED
+    version, con = publish.open_snapshot(p)
+    years = [r[0] for r in con.execute("SELECT DISTINCT year FROM mart_kpi WHERE level = '市' ORDER BY year").fetchall()]
+    counties = con.execute("SELECT county_code, county_name FROM dim_county ORDER BY sort_order, county_code").fetchall()
+    problem = None
+    if args.year not in years:
+        problem = f"没有{args.year}年的数据。可选年度：{'、'.join(map(str, years)) or '无'}"
+    elif getattr(args, "county", None) and args.county not in {c for c, _ in counties}:
+        problem = f"没有县区代码“{args.county}”。可选：{'、'.join(f'{c}（{n}）' for c, n in counties)}"
+    if problem:
+        con.close()
+        print(problem, file=sys.stderr)
+        return USAGE
+    return version, con
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+
+
+def _export(args, suffix: str, make) -> int:
+    """Write make(con, version) -> (bytes, description) to --out from the current snapshot."""
+    opened = _open_for_export(args, suffix)
+    if isinstance(opened, int):
+        return opened
+    version, con = opened
+    t0 = time.monotonic()
+    try:
+        data, what = make(con, version)
+    finally:
+        con.close()
+    _write_atomic(Path(args.out), data)
+    print(f"已生成{what}：{args.out}（数据版本 v{version}，用时{time.monotonic() - t0:.1f}秒）。")
+    return OK
+
+
+def cmd_deck(args) -> int:
+    from etl.deck import build_deck
+    from etl.pptx_deck import render_pptx
+
+    def make(con, version):
+        deck = build_deck(con, args.year, args.county, version)
+        return render_pptx(deck), f"{deck.scope_name}{deck.year}年汇报 PPT（{len(deck.slides)}页，图表可编辑）"
+    return _export(args, ".pptx", make)
+
+
+def cmd_export_xlsx(args) -> int:
+    from etl.annual import annual_workbook
+    return _export(args, ".xlsx", lambda con, version: (annual_workbook(con, args.year, version),
+                                                         f"{args.year}年度通报 Excel"))
+
+
 def _read_password(args) -> str:
     if args.password_stdin:
         return sys.stdin.readline().rstrip("\n")
@@ -219,9 +321,30 @@ def cmd_anonymous(args) -> int:
 
 
 def cmd_demo(args) -> int:
+    if args.scale != "city" or args.years is not None:
+        return _demo_scale(args)
     from etl.demo import generate_frames, write_csvs
-    written = write_csvs(generate_frames(args.seed), Path(args.out))
-    print(f"已生成演示数据（清川市，种子 {args.seed}）：{len(written)}个文件 → {args.out}")
+    out = args.out or str(Path(__file__).resolve().parent.parent / "data" / "demo")
+    written = write_csvs(generate_frames(args.seed), Path(out))
+    print(f"已生成演示数据（清川市，种子 {args.seed}）：{len(written)}个文件 → {out}")
+    return OK
+
+
+def _demo_scale(args) -> int:
+    from etl.demo import scale
+    if not args.out:
+        print("生成省级或全国规模数据须用 --out 指定输出目录（不要写入 data/demo/）。", file=sys.stderr)
+        return USAGE
+    if args.years is not None and not 1 <= args.years <= scale.MAX_YEARS:
+        print(f"--years 须在1到{scale.MAX_YEARS}之间。", file=sys.stderr)
+        return USAGE
+    sc = scale.SCALES[args.scale]
+    r = scale.write_scale(sc, Path(args.out), years=args.years, seed=args.seed, workers=args.workers,
+                          progress=lambda i, n: print(f"\r已生成 {i}/{n} 个城市", end="", file=sys.stderr, flush=True))
+    print(file=sys.stderr)
+    print(f"已生成{sc.top_name}演示数据：{r['counties']}个县区、{r['rows']['dim_township']}个乡镇街道、"
+          f"{r['rows']['dim_deputy']:,}名代表、{r['rows']['fact_suggestion']:,}件建议，{r['years']}年，"
+          f"共{sum(r['rows'].values()):,}行、{r['bytes'] / 1048576:.0f}MB，用时{r['seconds']:.0f}秒 → {args.out}")
     return OK
 
 
@@ -265,12 +388,37 @@ def parser() -> argparse.ArgumentParser:
             cu.add_argument("--county", help="县区填报员所属县区代码")
         cu.set_defaults(func=cmd_create_user)
     sub.add_parser("users", help="列出账号").set_defaults(func=cmd_users)
+    he = sub.add_parser("health", help="健康检查：指针、快照真实查询、应用库读写、磁盘空间、备份（退出码 0 正常 / 1 异常）")
+    he.add_argument("--json", action="store_true", help="输出 JSON")
+    he.set_defaults(func=cmd_health)
+    bk = sub.add_parser("backup", help="备份当前版本快照、上传存档和应用库（带校验清单）")
+    bk.add_argument("--out", required=True, help="备份目录（在其中新建子目录），或 .tar.gz 文件")
+    bk.add_argument("--export", action="store_true", help="另外导出 parquet（EXPORT DATABASE，便于跨版本迁移）")
+    bk.set_defaults(func=cmd_backup)
+    rs = sub.add_parser("restore", help="校验备份后恢复到数据目录（目录须为空，或加 --force）")
+    rs.add_argument("backup", help="备份目录或 .tar.gz 文件")
+    rs.add_argument("--data-dir", dest="target", required=True, help="恢复到的数据目录")
+    rs.add_argument("--force", action="store_true", help="目录非空时仍恢复（原内容移到旁边保留）")
+    rs.set_defaults(func=cmd_restore)
+    dk = sub.add_parser("deck", help="生成汇报 PPT（16:9，可编辑原生图表，要点在页面、口径在备注）")
+    dk.add_argument("--year", type=int, required=True, help="年度")
+    dk.add_argument("--county", help="县区代码（默认全市）")
+    dk.add_argument("--out", required=True, help="输出文件 .pptx")
+    dk.set_defaults(func=cmd_deck)
+    ex = sub.add_parser("export-xlsx", help="生成年度通报 Excel（各类指标按县区和乡镇、目标、状态、综合指数、预警清单）")
+    ex.add_argument("--year", type=int, required=True, help="年度")
+    ex.add_argument("--out", required=True, help="输出文件 .xlsx")
+    ex.set_defaults(func=cmd_export_xlsx)
     an = sub.add_parser("anonymous", help="开启或关闭免登录浏览（只读）")
     an.add_argument("state", choices=["on", "off"])
     an.set_defaults(func=cmd_anonymous)
-    d = sub.add_parser("demo", help="生成演示城市（清川市）的上传文件")
+    d = sub.add_parser("demo", help="生成演示城市（清川市）或省级、全国规模的上传文件")
     d.add_argument("--seed", type=int, default=20250101)
-    d.add_argument("--out", default=str(Path(__file__).resolve().parent.parent / "data" / "demo"))
+    d.add_argument("--out", help="输出目录（城市默认 data/demo/；省级、全国必填）")
+    d.add_argument("--scale", choices=("city", "province", "nation"), default="city",
+                   help="规模：city 清川市（默认）、province 约120县区、nation 2,844县区")
+    d.add_argument("--years", type=int, help="最近N年（1–10；省级、全国默认10，城市默认5）")
+    d.add_argument("--workers", type=int, default=2, help="并行进程数（默认2）")
     d.set_defaults(func=cmd_demo)
     return ap
 

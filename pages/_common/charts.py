@@ -16,6 +16,54 @@ SERIES = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0
 CITY_COLOR = "#444444"
 TARGET_COLOR = "#B22222"
 PLOT_CONFIG = {"displayModeBar": False, "locale": "zh-CN"}  # Plotly's own toolbar is English: hidden
+# Built figures are cached with st.cache_resource (not covered by server.maxCacheDataSize): a small bound per
+# function — each figure is bounded in size too (at most TOP_N units, or one county's townships).
+FIGURE_CACHE = {"max_entries": 128, "show_spinner": False}
+MAX_UNITS = 60  # a chart draws every unit up to this many (a city's counties, a county's townships) ...
+TOP_N = 20      # ... beyond it (a province, the nation) the N weakest plus the chosen unit, said in the title
+MAX_ROWS = 300  # matrices of townships / stations scroll: whole up to this many rows (a city's 116 townships)
+_STATUS_RANK = {"red": 0, "amber": 1, "green": 2}
+
+
+def bounded(df: pd.DataFrame, code_col: str = "unit_code", value_col: str = "value", higher_better: bool = True,
+            keep: str | None = None, what: str = "个", name_col: str | None = "unit_name",
+            both: bool = False) -> tuple[pd.DataFrame, str]:
+    """(rows to draw, note): every row while there are at most MAX_UNITS units, else the TOP_N weakest units —
+    red first, then amber, then by value — (`both`: the best and the worst TOP_N // 2) plus `keep` (a code or
+    name), with a note such as "共120个县区，显示最低的20个". Long frames (several rows per unit) keep all rows."""
+    units = df.drop_duplicates(code_col)
+    if len(units) <= MAX_UNITS:
+        return df, ""
+    status = units["status"].map(_STATUS_RANK).fillna(3) if "status" in units else 0
+    score = df.groupby(code_col, sort=False)[value_col].mean().reindex(units[code_col]).to_numpy()
+    ranked = units.assign(_s=status, _v=score if higher_better else -score).sort_values(
+        ["_s", "_v"], na_position="last", kind="stable")
+    ranked = ranked[ranked["_v"].notna()]  # 未填报 / no denominator: not "the lowest"
+    if both:
+        half = TOP_N // 2
+        codes = list(ranked[code_col].iloc[-half:][::-1]) + list(ranked[code_col].iloc[:half])
+        note = f"共{len(units)}{what}，显示前{half}名和后{half}名"
+    else:
+        codes = list(ranked[code_col].iloc[:TOP_N])
+        note = f"共{len(units)}{what}，显示{'最低' if higher_better else '最高'}的{len(codes)}个"
+    if keep is not None:
+        hit = units[(units[code_col] == keep) | ((units[name_col] == keep) if name_col in units else False)]
+        extra = [c for c in hit[code_col] if c not in codes]
+        if extra:
+            codes += extra
+            note += "及所选单位"
+    note += "；其余请在上方选择查看"
+    shown = df[df[code_col].isin(codes)]
+    order = {c: i for i, c in enumerate(codes)}
+    return shown.sort_values(code_col, key=lambda s: s.map(order), kind="stable"), note
+
+
+def add_note(fig: go.Figure, note: str) -> go.Figure:
+    """The bounding note of `bounded` as a second title line (kept in PNG exports), with room made for it."""
+    if note:
+        fig.update_layout(title={"text": f"{fig.layout.title.text}<br><sup>{note}</sup>"},
+                          margin={"t": (fig.layout.margin.t or 84) + 22})
+    return fig
 
 
 def layout(fig: go.Figure, title: str, height: int = 420, legend: bool = True) -> go.Figure:
@@ -80,8 +128,16 @@ def kpi_trend_chart(df: pd.DataFrame, title: str, unit: str) -> go.Figure:
     return layout(fig, title)
 
 
-def unit_bar_chart(df: pd.DataFrame, title: str, unit: str, horizontal: bool = False, height: int = 420) -> go.Figure:
-    """One bar per county/township coloured by traffic light; customdata[0] = unit code (for drill-down)."""
+def unit_what(df: pd.DataFrame) -> str:
+    """"个县区" / "个乡镇（街道）" for the bounding note of mart_kpi rows."""
+    return "个乡镇（街道）" if "level" in df and (df["level"] == "乡").any() else "个县区"
+
+
+def unit_bar_chart(df: pd.DataFrame, title: str, unit: str, horizontal: bool = False, height: int = 420,
+                   keep: str | None = None, higher_better: bool = True) -> go.Figure:
+    """One bar per county/township coloured by traffic light; customdata[0] = unit code (for drill-down).
+    More than MAX_UNITS units: the weakest TOP_N plus `keep` (code or name of the chosen unit), noted in the title."""
+    df, note = bounded(df, keep=keep, higher_better=higher_better, what=unit_what(df))
     df = df.sort_values("value", ascending=horizontal)
     fig = go.Figure()
     for status in ("green", "amber", "red", None):
@@ -102,12 +158,20 @@ def unit_bar_chart(df: pd.DataFrame, title: str, unit: str, horizontal: bool = F
         fig.update_xaxes(categoryorder="array", categoryarray=list(df["unit_name"]))
         value_axis(fig, unit)
     fig.update_layout(barmode="overlay", clickmode="event+select")
-    return layout(fig, title, height=height)
+    return add_note(layout(fig, title, height=height), note)
 
 
 def heatmap_chart(matrix: pd.DataFrame, title: str, codes: list[str], yes: str = "达标", no: str = "未达标",
-                  height: int | None = None) -> go.Figure:
-    """Rows = units, columns = items, values 1/0/None; a ✓/✗ in every cell so colour is not the only signal."""
+                  height: int | None = None, limit: int | None = None) -> go.Figure:
+    """Rows = units, columns = items, values 1/0/None; a ✓/✗ in every cell so colour is not the only signal.
+    More than `limit` rows (default MAX_UNITS): the TOP_N rows with the fewest ✓ (未填报 counts as ✗), noted in
+    the title."""
+    note = ""
+    if len(matrix) > (limit or MAX_UNITS):
+        met = matrix.astype(float).fillna(0).mean(axis=1).to_numpy()
+        pick = sorted(range(len(matrix)), key=lambda i: met[i])[:TOP_N]
+        note = f"共{len(matrix)}个，显示{yes}项最少的{len(pick)}个；其余请在上方选择查看"
+        matrix, codes, height = matrix.iloc[pick], [codes[i] for i in pick], None  # the caller sized all rows
     z = matrix.astype(float).values
     text = [["✓" if v == 1 else ("✗" if v == 0 else "未填报") for v in row] for row in z]
     xs, ys = [str(c) for c in matrix.columns], [str(r) for r in matrix.index]
@@ -128,7 +192,7 @@ def heatmap_chart(matrix: pd.DataFrame, title: str, codes: list[str], yes: str =
     fig.update_xaxes(side="top", type="category")
     fig = layout(fig, title, height=height or max(320, 28 * len(matrix) + 140), legend=False)
     fig.update_layout(margin={"t": 110}, title={"y": 0.98, "yanchor": "top"})  # item labels sit on top
-    return fig
+    return add_note(fig, note)
 
 
 def radar_chart(dims: pd.DataFrame, title: str, compare: pd.DataFrame | None = None, name: str = "本县",
@@ -178,8 +242,10 @@ GRADE_COLOR = {"优秀": "#009E73", "良好": "#56B4E9", "一般": "#E69F00", "�
 
 
 def index_ranking_chart(ranking: pd.DataFrame, title: str, line: float = 80.0) -> go.Figure:
-    """Composite index by county (rank 1 on top), coloured by grade, with the 80-point 通报 line."""
-    df = ranking.sort_values("rank", ascending=False)
+    """Composite index by county (rank 1 on top), coloured by grade, with the 80-point 通报 line; more than
+    MAX_UNITS counties: the first and the last TOP_N // 2, noted in the title."""
+    df, note = bounded(ranking, "county_code", "total", name_col="county_name", what="个县区", both=True)
+    df = df.sort_values("rank", ascending=False)
     fig = go.Figure()
     for grade, color in GRADE_COLOR.items():
         part = df[df["grade"] == grade]
@@ -199,4 +265,4 @@ def index_ranking_chart(ranking: pd.DataFrame, title: str, line: float = 80.0) -
     fig.update_yaxes(categoryorder="array", categoryarray=order)
     fig.update_xaxes(title={"text": "得分（百分制，另加创新宣传加分≤5分）"}, range=[0, max(105, float(df["total"].max())) * 1.3])
     fig.update_layout(barmode="overlay", clickmode="event+select")
-    return layout(fig, title, height=80 + 44 * len(df))
+    return add_note(layout(fig, title, height=80 + 44 * len(df)), note)

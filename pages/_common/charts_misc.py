@@ -57,8 +57,8 @@ def highlight(fig: go.Figure, name: str | None, horizontal: bool = False) -> go.
 
 
 def kpi_bar_chart(df: pd.DataFrame, title: str, unit: str, chosen: str | None = None, height: int = 400) -> go.Figure:
-    """charts.unit_bar_chart (traffic light, target line, drill) with the chosen unit outlined."""
-    fig = charts.unit_bar_chart(df, title, unit, height=height)
+    """charts.unit_bar_chart (traffic light, target line, drill, bounded at scale) with the chosen unit outlined."""
+    fig = charts.unit_bar_chart(df, title, unit, height=height, keep=chosen)
     if unit != "%":
         fig.update_yaxes(title={"text": f"次数（{unit}）" if unit == "次" else unit})
     if unit == "次":

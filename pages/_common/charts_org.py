@@ -71,10 +71,11 @@ def readable(fig: go.Figure, width: int = 360, extra: int = 0) -> go.Figure:
 
 def compare_bar_chart(df: pd.DataFrame, title: str, unit: str, city: float | None = None,
                       highlight: str | None = None, baseline: float | None = None, y_title: str = "",
-                      height: int = 400) -> go.Figure:
+                      height: int = 400, higher_better: bool = True) -> go.Figure:
     """Traffic-light bars per unit (mart_kpi rows) with value labels, target, 全市 reference and the chosen unit
-    outlined. The category axis carries unit names only (the title says 各县区), so it has no axis title."""
-    fig = charts.unit_bar_chart(df, title, unit, height=height)
+    outlined. The category axis carries unit names only (the title says 各县区), so it has no axis title.
+    Beyond charts.MAX_UNITS units only the weakest (and the chosen one) are drawn, said under the title."""
+    fig = charts.unit_bar_chart(df, title, unit, height=height, keep=highlight, higher_better=higher_better)
     extra = []
     for trace in fig.data:
         trace.text = [_label(v, unit) for v in trace.y]
@@ -110,7 +111,7 @@ def compare_bar_chart(df: pd.DataFrame, title: str, unit: str, city: float | Non
         if label != "目标":
             fig.add_hline(y=float(value), line_dash=dash, line_color=color, line_width=2)
         legend_line(fig, f"{label} {_fmt(float(value), unit)}", color, dash)
-    fig.update_xaxes(tickangle=0 if len(df) <= 10 else -45)
+    fig.update_xaxes(tickangle=0 if len(fig.layout.xaxis.categoryarray or names) <= 10 else -45)
     if y_title:
         fig.update_yaxes(title={"text": y_title})
     values = [v for v in df["value"].tolist() + [city, baseline] + df["target"].tolist() if v is not None and pd.notna(v)]

@@ -14,6 +14,7 @@ import streamlit as st
 from etl import publish
 
 CACHE = dict(max_entries=256, show_spinner=False)
+PICKER_MAX = 500  # a township picker lists the whole city up to this many units; beyond it, county first
 
 
 class Snapshot(NamedTuple):
@@ -44,6 +45,33 @@ def query(snap: Snapshot, sql: str, params: tuple = ()) -> pd.DataFrame:
         return cur.execute(sql, params).fetchdf()
     finally:
         cur.close()
+
+
+LIST_MAX = 1000  # rows of one list (table) sent to a page; a province / the nation shows the most severe first
+
+
+def listing(snap: Snapshot, sql: str, params: tuple, order: str, worst_first: str) -> pd.DataFrame:
+    """A list query (`sql` without ORDER BY): every row in `order` up to LIST_MAX rows (a city: unchanged), else
+    the LIST_MAX first in `worst_first`. The full count is in df.attrs["n_total"] (read it with total())."""
+    n = int(query(snap, f"SELECT count(*) AS n FROM ({sql})", params)["n"].iloc[0])
+    if n <= LIST_MAX:
+        df = query(snap, f"{sql} ORDER BY {order}", params)
+    else:
+        df = query(snap, f"{sql} ORDER BY {worst_first} LIMIT ?", (*params, LIST_MAX))
+    df.attrs["n_total"] = n
+    return df
+
+
+def total(df: pd.DataFrame) -> int:
+    """The full row count behind a list from listing() (len(df) for any other frame)."""
+    return int(df.attrs.get("n_total", len(df)))
+
+
+def cap_note(df: pd.DataFrame, what: str = "条") -> str:
+    """"共12,345条，显示最需关注的1,000条……" when listing() cut the list, else ""."""
+    n = total(df)
+    return (f"共{n:,}{what}，这里显示最需关注的{len(df):,}{what}；选择县区可查看该县区的全部明细。"
+            if n > len(df) else "")
 
 
 @st.cache_data(**CACHE)
@@ -81,6 +109,14 @@ def townships(snap: Snapshot, year: int, county: str | None = None) -> pd.DataFr
         WHERE t.valid_from_year <= ? AND (t.valid_to_year IS NULL OR t.valid_to_year >= ?)
           AND (? IS NULL OR t.county_code = ?)
         ORDER BY c.sort_order, t.township_code""", (year, year, county, county))
+
+
+@st.cache_data(**CACHE)
+def township_count(snap: Snapshot, county: str | None = None) -> int:
+    """How many township-level units exist (ever) in the city or one county: decides whether a page lists them
+    all (a city) or shows the weakest few and asks to pick a county first (a province, the nation)."""
+    return int(query(snap, "SELECT count(*) AS n FROM dim_township WHERE ? IS NULL OR county_code = ?",
+                     (county, county))["n"].iloc[0])
 
 
 @st.cache_data(**CACHE)
@@ -151,25 +187,41 @@ def index_history(snap: Snapshot, county: str | None = None) -> pd.DataFrame:
 @st.cache_data(**CACHE)
 def floor_breaches(snap: Snapshot, year: int, county: str | None = None) -> pd.DataFrame:
     """预警清单: statutory-floor breaches (K10, K15, K23) naming the county and township."""
-    return query(snap, """SELECT w.kpi_ref, w.code, c.county_name, t.township_name, w.message_zh, w.object_id,
+    return listing(snap, """SELECT w.kpi_ref, w.code, c.county_name, t.township_name, w.message_zh, w.object_id,
                w.county_code, w.township_code
         FROM mart_warning w JOIN dim_county c USING (county_code)
         LEFT JOIN dim_township t ON t.township_code = w.township_code
-        WHERE w.year = ? AND (? IS NULL OR w.county_code = ?)
-        ORDER BY w.kpi_ref, c.sort_order, w.township_code""", (year, county, county))
+        WHERE w.year = ? AND (? IS NULL OR w.county_code = ?)""", (year, county, county),
+                   "w.kpi_ref, c.sort_order, w.township_code", "w.kpi_ref, c.sort_order, w.township_code")
+
+
+@st.cache_data(**CACHE)
+def breach_counts(snap: Snapshot, year: int, county: str | None = None) -> pd.DataFrame:
+    """Floor breaches per KPI and county (the counts of 预警清单 and its 要点, whatever the list shows)."""
+    return query(snap, """SELECT w.kpi_ref, c.county_name, count(*) AS n FROM mart_warning w JOIN dim_county c USING (county_code)
+        WHERE w.year = ? AND (? IS NULL OR w.county_code = ?) GROUP BY ALL ORDER BY n DESC, min(c.sort_order)""",
+                 (year, county, county))
 
 
 @st.cache_data(**CACHE)
 def policy_warnings(snap: Snapshot, year: int | None, county: str | None = None, tables: tuple[str, ...] = ()) -> pd.DataFrame:
     """Policy non-compliance found by the warning rules over the current data (mart_policy_warning)."""
     marks = ",".join("?" * len(tables)) or "NULL"
-    return query(snap, f"""SELECT w.table_label, w.rule_code, w.header, w.year, c.county_name, t.township_name, w.value,
+    order = "w.year DESC, c.county_name, t.township_name"
+    return listing(snap, f"""SELECT w.table_label, w.rule_code, w.header, w.year, c.county_name, t.township_name, w.value,
                w.message_zh, w.provenance, w.county_code, w.township_code, w.record_key
         FROM mart_policy_warning w LEFT JOIN dim_county c USING (county_code)
         LEFT JOIN dim_township t ON t.township_code = w.township_code
         WHERE (? IS NULL OR w.year = ?) AND (? IS NULL OR w.county_code = ?)
-          AND ({len(tables)} = 0 OR w.table_name IN ({marks}))
-        ORDER BY w.year DESC, c.county_name, t.township_name""", (year, year, county, county, *tables))
+          AND ({len(tables)} = 0 OR w.table_name IN ({marks}))""", (year, year, county, county, *tables), order, order)
+
+
+@st.cache_data(**CACHE)
+def policy_summary(snap: Snapshot, year: int | None, county: str | None = None) -> pd.DataFrame:
+    """Policy warnings counted per table and message (the 总览 summary, whatever the list shows)."""
+    return query(snap, """SELECT w.table_label, w.message_zh, count(*) AS n FROM mart_policy_warning w
+        WHERE (? IS NULL OR w.year = ?) AND (? IS NULL OR w.county_code = ?) GROUP BY ALL ORDER BY ALL""",
+                 (year, year, county, county))
 
 
 @st.cache_data(**CACHE)

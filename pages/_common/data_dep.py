@@ -10,6 +10,7 @@ import streamlit as st
 from pages._common import data
 
 LEVEL = "县级"  # K23–K31 are defined on county-level suggestions
+RATES = {"on_time_rate": "n", "satisfaction_strict": "n_evaluated", "resolution_rate": "n_replied"}  # rate: denominator
 
 
 @st.cache_data(**data.CACHE)
@@ -92,14 +93,14 @@ def points_grades(snap, year: int, county: str | None = None) -> pd.DataFrame:
 @st.cache_data(**data.CACHE)
 def low_scores(snap, year: int, county: str | None = None) -> pd.DataFrame:
     """Deputies below the pass line (约谈名单) of the city or one county."""
-    return data.query(snap, """
+    order = "p.total_points, c.sort_order, p.deputy_id"  # lowest first: a cut list keeps the most urgent
+    return data.listing(snap, """
         SELECT p.deputy_id, p.name, p.level, c.county_name, t.township_name, p.total_points, q.total_points AS last_points,
                p.grade, p.county_code
         FROM mart_points p JOIN dim_county c USING (county_code)
         LEFT JOIN dim_township t ON t.township_code = p.township_code
         LEFT JOIN mart_points q ON q.deputy_id = p.deputy_id AND q.year = p.year - 1
-        WHERE p.year = ? AND NOT p.is_pass AND (? IS NULL OR p.county_code = ?)
-        ORDER BY p.total_points, c.sort_order, p.deputy_id""", (year, county, county))
+        WHERE p.year = ? AND NOT p.is_pass AND (? IS NULL OR p.county_code = ?)""", (year, county, county), order, order)
 
 
 # --- 建议办理 -------------------------------------------------------------------------------------------
@@ -133,19 +134,27 @@ def class_by_category(snap, year: int, county: str | None = None, level: str = L
 
 
 @st.cache_data(**data.CACHE)
-def handling_units(snap, year: int, county: str | None = None, level: str = LEVEL) -> pd.DataFrame:
-    return data.query(snap, """SELECT h.unit_id, h.unit_name, h.unit_type, h.county_code, c.county_name, h.n,
+def handling_units(snap, year: int, county: str | None = None, level: str = LEVEL,
+                   weakest: tuple[str, str] = ("on_time_rate", "n")) -> pd.DataFrame:
+    """Handling units of a year; beyond data.LIST_MAX (a province / the nation) the lowest on `weakest`
+    (rate column, its denominator — one of dep.UNIT_METRICS) among units with ≥ 3 cases, first."""
+    rate, den = weakest
+    if RATES.get(rate) != den:
+        raise ValueError(f"unknown ranking {weakest}")
+    return data.listing(snap, """SELECT h.unit_id, h.unit_name, h.unit_type, h.county_code, c.county_name, h.n,
             h.n_replied, h.n_on_time, h.n_late, h.n_evaluated, h.n_strict, h.n_broad, h.n_a, h.n_ab,
             h.on_time_rate, h.satisfaction_strict, h.satisfaction_broad, h.resolution_rate, h.implementation_rate
         FROM mart_handling_unit h JOIN dim_county c USING (county_code)
-        WHERE h.year = ? AND h.level = ? AND (? IS NULL OR h.county_code = ?)
-        ORDER BY c.sort_order, h.unit_id""", (year, level, county, county))
+        WHERE h.year = ? AND h.level = ? AND (? IS NULL OR h.county_code = ?)""", (year, level, county, county),
+                        "c.sort_order, h.unit_id",
+                        f"h.{den} >= 3 DESC, h.{rate} NULLS LAST, h.{den} DESC, c.sort_order, h.unit_id")
 
 
 @st.cache_data(**data.CACHE)
 def late_replies(snap, year: int, county: str | None = None, level: str = LEVEL) -> pd.DataFrame:
-    return data.query(snap, """SELECT l.suggestion_id, l.title, c.county_name, l.unit_name, l.assigned_date,
+    order = "l.days_late DESC, c.sort_order, l.suggestion_id"
+    return data.listing(snap, """SELECT l.suggestion_id, l.title, c.county_name, l.unit_name, l.assigned_date,
             l.due_date, l.replied_date, l.days_late, l.status, l.key_supervised, l.county_code
         FROM mart_late_reply l JOIN dim_county c USING (county_code)
-        WHERE l.year = ? AND l.level = ? AND (? IS NULL OR l.county_code = ?)
-        ORDER BY l.days_late DESC, c.sort_order, l.suggestion_id""", (year, level, county, county))
+        WHERE l.year = ? AND l.level = ? AND (? IS NULL OR l.county_code = ?)""", (year, level, county, county),
+                        order, order)

@@ -130,21 +130,21 @@ def cfg_rule(snap) -> pd.DataFrame:
 
 # --- 数据字典 (from the contract registry; no snapshot needed) ---------------------------------------------
 
-@st.cache_data(show_spinner=False)
+@st.cache_data(max_entries=64, show_spinner=False)
 def dictionary_frame() -> pd.DataFrame:
     return dictionary.dictionary_frame()
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_data(max_entries=64, show_spinner=False)
 def rules_frame() -> pd.DataFrame:
     return dictionary.rules_frame()
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_data(max_entries=64, show_spinner=False)
 def template_csv(table_name: str) -> bytes:
     return templates.template_csv(schema.BY_NAME[table_name])
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_data(max_entries=64, show_spinner=False)
 def template_xlsx(table_name: str) -> bytes:
     return templates.template_xlsx(schema.BY_NAME[table_name])

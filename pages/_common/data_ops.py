@@ -43,11 +43,11 @@ def tracker_townships(snap, year: int, county: str) -> pd.DataFrame:
 @st.cache_data(**data.CACHE)
 def tracker_missing(snap, year: int, county: str | None = None) -> pd.DataFrame:
     """Every township / station row still missing (mart_tracker_missing), with county and township names."""
-    return data.query(snap, """SELECT m.*, c.county_name, t.township_name
+    order = "c.sort_order, m.table_name, m.object_code"  # at most data.LIST_MAX rows: a county shows all of its own
+    return data.listing(snap, """SELECT m.*, c.county_name, t.township_name
         FROM mart_tracker_missing m JOIN dim_county c USING (county_code)
         LEFT JOIN dim_township t ON t.township_code = m.township_code
-        WHERE m.year = ? AND (? IS NULL OR m.county_code = ?)
-        ORDER BY c.sort_order, m.table_name, m.object_code""", (year, county, county))
+        WHERE m.year = ? AND (? IS NULL OR m.county_code = ?)""", (year, county, county), order, order)
 
 
 def _store():
@@ -61,7 +61,13 @@ def tracker_status(snap, year: int, today: date | None = None) -> pd.DataFrame:
         due = tracker.deadlines(store, year)
     finally:
         store.close()
-    return tracker.status_frame(tracker_rows(snap, year), due, today or date.today())
+    return _status_frame(snap, year, tuple(due.items()), today or date.today())
+
+
+@st.cache_data(**data.CACHE)
+def _status_frame(snap, year: int, due: tuple, today: date) -> pd.DataFrame:
+    """tracker.status_frame once per (snapshot, deadlines, day): row-wise Python, 26k rows at nation scale."""
+    return tracker.status_frame(tracker_rows(snap, year), dict(due), today)
 
 
 def deadlines(year: int) -> dict[str, date]:

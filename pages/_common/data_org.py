@@ -19,6 +19,13 @@ def liuyou_matrix(snap, year: int, county: str | None = None) -> pd.DataFrame:
 
 
 @st.cache_data(**data.CACHE)
+def liuyou_weakest(snap, year: int, n: int) -> pd.DataFrame:
+    """The `n` townships of the whole city with the fewest 六有 items met (a province / the nation); n_total = all."""
+    return data.query(snap, """SELECT *, count(*) OVER () AS n_total FROM mart_org_liuyou WHERE year = ?
+        ORDER BY items_met, county_sort, township_code LIMIT ?""", (year, n))
+
+
+@st.cache_data(**data.CACHE)
 def body_summary(snap, year: int) -> pd.DataFrame:
     """County bodies by staff size, one row per county (mart_org_body)."""
     return data.query(snap, """SELECT b.*, c.county_name FROM mart_org_body b JOIN dim_county c USING (county_code)
@@ -47,17 +54,35 @@ def township_staffing(snap, year: int, county: str) -> pd.DataFrame:
 
 @st.cache_data(**data.CACHE)
 def meeting_units(snap, year: int, county: str | None = None) -> pd.DataFrame:
-    """Per township-level unit: counts of 人代会 / 主席团会议 / 闭会期间活动, 会期, 出席 (mart_org_meeting)."""
-    return data.query(snap, """SELECT * FROM mart_org_meeting WHERE year = ? AND (? IS NULL OR county_code = ?)
-        ORDER BY county_sort, township_code""", (year, county, county))
+    """Per township-level unit: counts of 人代会 / 主席团会议 / 闭会期间活动, 会期, 出席 (mart_org_meeting);
+    beyond data.LIST_MAX units (a province / the nation, city view) the fewest 人代会 first."""
+    return data.listing(snap, "SELECT * FROM mart_org_meeting WHERE year = ? AND (? IS NULL OR county_code = ?)",
+                        (year, county, county), "county_sort, township_code", "n_congress, county_sort, township_code")
+
+
+@st.cache_data(**data.CACHE)
+def congress_by_county(snap, year: int) -> pd.DataFrame:
+    """Per county: the share of its townships (streets excluded) holding ≥ 2 人代会 (picks the counties to draw)."""
+    return data.query(snap, """SELECT county_code, county_name, avg((n_congress >= 2)::DOUBLE) AS two
+        FROM mart_org_meeting WHERE year = ? AND NOT is_street GROUP BY ALL ORDER BY min(county_sort)""", (year,))
+
+
+@st.cache_data(**data.CACHE)
+def meeting_units_of(snap, year: int, counties: tuple[str, ...]) -> pd.DataFrame:
+    """mart_org_meeting rows of a few counties (the ones a bounded chart draws)."""
+    marks = ",".join("?" * len(counties)) or "NULL"
+    return data.query(snap, f"""SELECT * FROM mart_org_meeting WHERE year = ? AND county_code IN ({marks})
+        ORDER BY county_sort, township_code""", (year, *counties))
 
 
 @st.cache_data(**data.CACHE)
 def sessions(snap, year: int, county: str | None = None, inquorate_only: bool = False) -> pd.DataFrame:
-    """One row per 人代会 (county and township sessions) of the year (mart_org_session)."""
-    return data.query(snap, """SELECT * FROM mart_org_session WHERE year = ? AND (? IS NULL OR county_code = ?)
-        AND (NOT ? OR inquorate) ORDER BY county_sort, org_level = '县级' DESC, township_code, start_date""",
-                      (year, county, county, inquorate_only))
+    """One row per 人代会 (county and township sessions) of the year (mart_org_session); beyond data.LIST_MAX
+    sessions (a province / the nation, city view) the lowest attendance first."""
+    return data.listing(snap, """SELECT * FROM mart_org_session WHERE year = ? AND (? IS NULL OR county_code = ?)
+        AND (NOT ? OR inquorate)""", (year, county, county, inquorate_only),
+                        "county_sort, org_level = '县级' DESC, township_code, start_date",
+                        "attendance NULLS LAST, county_sort, township_code, start_date")
 
 
 @st.cache_data(**data.CACHE)

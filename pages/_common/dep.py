@@ -19,7 +19,7 @@ DEPUTY_KPIS = ("station_coverage", "station_standard_rate", "station_activity_av
 SUGGESTION_KPIS = ("on_time_reply_rate", "closure_rate", "face_to_face_rate", "satisfaction_broad",
                    "satisfaction_strict", "satisfaction_coverage", "resolution_rate", "implementation_rate",
                    "key_closure_rate", "key_review_rate", "quality_score_avg", "handling_score_avg")
-FIG = st.cache_resource(max_entries=512, show_spinner=False)  # built figures (never mutated after building)
+FIG = st.cache_resource(**charts.FIGURE_CACHE)  # built figures (never mutated after building)
 SHORT = {"satisfaction_broad": "满意+基本满意", "satisfaction_strict": "仅满意", "satisfaction_coverage": "测评覆盖率",
          "key_closure_rate": "办结率", "key_review_rate": "回头看覆盖率", "quality_score_avg": "建议质量均分",
          "handling_score_avg": "办理成效均分", "suggestion_fund": "建议办理专项资金", "implemented_funds": "建议落实资金"}
@@ -71,13 +71,15 @@ def fig_by_unit(snap, f, code: str):
     axis = "比例" if ind.unit == "%" else f"{ind.name_zh}（{ind.unit}）"
     if towns:
         fig = charts.unit_bar_chart(df, f"{f.year}年{scope}各乡镇（街道）{ind.name_zh}", ind.unit, horizontal=True,
-                                    height=max(380, 30 * len(df) + 160))
+                                    height=max(380, 30 * min(len(df), charts.MAX_UNITS) + 160),
+                                    higher_better=ind.direction != "lower")
         fig.update_xaxes(title={"text": axis})
         fig.update_yaxes(title={"text": "乡镇（街道）"})
         cd.reference_line(fig, _value(snap, f.year, code, f.county), f"{scope}合计", ind.unit, horizontal=False,
                           dash="dashdot", color=cd.SERIES[1])
     else:
-        fig = charts.unit_bar_chart(df, f"{f.year}年各县区{ind.name_zh}", ind.unit)
+        fig = charts.unit_bar_chart(df, f"{f.year}年各县区{ind.name_zh}", ind.unit, keep=f.county,
+                                    higher_better=ind.direction != "lower")
         fig.update_xaxes(title={"text": "县区"})
         fig.update_yaxes(title={"text": axis})
         if f.county:
@@ -157,6 +159,10 @@ def fig_multi_by_county(snap, f, codes: tuple[str, ...], title: str, y_title: st
     df = data.kpi_units(snap, codes, f.year, "县")
     if df.empty or df["value"].isna().all():
         return None
+    first, note = charts.bounded(df[df["kpi_code"] == codes[0]], keep=f.county, what="个县区",
+                                 higher_better=BY_CODE[codes[0]].direction != "lower")
+    if note:
+        df = df[df["unit_code"].isin(first["unit_code"])]
     out = df[["unit_code", "unit_name"]].drop_duplicates("unit_code").reset_index(drop=True)
     ind = BY_CODE[codes[0]]
     for c in codes:
@@ -220,7 +226,7 @@ def fig_standard_map(snap, f):
         matrix["全部达标"] = matrix.min(axis=1, skipna=False).fillna(0).where(st_df["reported"])
         matrix.index = st_df["station_name"].map(_station_label)
         fig = charts.heatmap_chart(matrix, f"{f.year}年{scope}乡镇级联络站点标准清单", list(st_df["township_code"]),
-                                   height=max(360, 30 * len(matrix) + 170))
+                                   height=max(360, 30 * len(matrix) + 170), limit=charts.MAX_ROWS)
         fig.update_layout(margin={"t": 96})  # room for the item labels on top, under the title
         return fig
     items = dd.station_items(snap, f.year)
@@ -235,8 +241,11 @@ def fig_standard_map(snap, f):
     order = {n: i for i, n in enumerate(items.drop_duplicates("county_code")["county_name"])}
     cells = cells[cells["unit_name"].isin(order)].sort_values("unit_name", key=lambda s: s.map(order), kind="stable")
     city = cells.groupby("item", sort=False)[["num", "den"]].sum().reset_index().assign(unit_code="", unit_name="全市")
+    shown, note = charts.bounded(k17, keep=f.county, what="个县区")  # a province / the nation: lowest K17 only
+    if note:
+        cells = cells[cells["unit_code"].isin(shown["unit_code"])]
     name = "“七有”" if n_items == 7 else f"{n_items}项标准"
-    return cd.rate_heatmap(pd.concat([cells, city]), f"{f.year}年各县区联络站点{name}分项达标率")
+    return charts.add_note(cd.rate_heatmap(pd.concat([cells, city]), f"{f.year}年各县区联络站点{name}分项达标率"), note)
 
 
 @FIG
@@ -315,7 +324,12 @@ def fig_points_hist(snap, f, pass_line: float, good_line: float):
 def fig_points_grades(snap, f):
     grades = dd.points_grades(snap, f.year, f.county)
     where = f"{scope_name(snap, f)}各选区（乡镇）" if f.county else "各县区"
-    return cd.grade_share_chart(grades, f"{f.year}年{where}代表履职等级构成")
+    share = grades.assign(bad=(grades["grade"] == "差") * grades["n"])
+    share = share.assign(bad=share.groupby("unit_code")["bad"].transform("sum")
+                         / share.groupby("unit_code")["n"].transform("sum").where(lambda n: n > 0))
+    grades, note = charts.bounded(share, "unit_code", "bad", higher_better=False,
+                                  what="个选区（乡镇）" if f.county else "个县区")  # most 差 first
+    return charts.add_note(cd.grade_share_chart(grades.drop(columns="bad"), f"{f.year}年{where}代表履职等级构成"), note)
 
 
 def points_section(snap, f, scope: str) -> None:
@@ -343,7 +357,7 @@ def points_section(snap, f, scope: str) -> None:
 
 def low_score_list(snap, f, scope: str, pass_line: float) -> None:
     low = dd.low_scores(snap, f.year, f.county)
-    st.markdown(f"**{f.year}年{scope}履职积分低于{pass_line:g}分的代表（约谈名单，{len(low)}人）**")
+    st.markdown(f"**{f.year}年{scope}履职积分低于{pass_line:g}分的代表（约谈名单，{data.total(low)}人）**")
     if low.empty:
         st.success(f"{f.year}年{scope}没有履职积分低于{pass_line:g}分的代表。")
         return
@@ -361,8 +375,10 @@ def low_score_list(snap, f, scope: str, pass_line: float) -> None:
     twice = int((low["last_points"] < pass_line).sum())
     st.dataframe(shown, hide_index=True, width="stretch", height=min(420, 36 * len(shown) + 40), key="dep_low",
                  column_config={"总分": st.column_config.NumberColumn(format="%.1f")})
+    if data.cap_note(low):
+        st.caption(data.cap_note(low, "人"))
     if twice:
-        st.warning(f"其中{twice}人连续两年低于{pass_line:g}分。")
+        st.warning(f"{'其中' if data.total(low) == len(low) else '所列代表中'}{twice}人连续两年低于{pass_line:g}分。")
     st.caption("依据：银川市人大代表履职评价办法 [S62]：<60分为差，应约谈；连续两年为差的，建议辞职或依法罢免。"
                + ("姓名为登记名，可能为化名。" if "name" in cols else ""))
 
@@ -375,7 +391,7 @@ def on_time_section(snap, f, scope: str) -> None:
     if late.empty:
         st.success(f"{f.year}年{scope}县级代表建议全部按期答复。")
         return
-    st.markdown(f"**{f.year}年{scope}逾期答复的县级代表建议（{len(late)}件，法定底线：交办之日起3个月内答复，"
+    st.markdown(f"**{f.year}年{scope}逾期答复的县级代表建议（{data.total(late)}件，法定底线：交办之日起3个月内答复，"
                 "经同意延期的6个月）**")
     shown = late.assign(replied=late["replied_date"].dt.strftime("%Y-%m-%d").fillna("未答复"),
                         key_sup=late["key_supervised"].map({True: "是", False: "否"}).fillna("—"))
@@ -391,7 +407,8 @@ def on_time_section(snap, f, scope: str) -> None:
                                 "逾期天数": st.column_config.NumberColumn(format="%d天"),
                                 "标题": st.column_config.TextColumn(width="medium"),
                                 "承办单位": st.column_config.TextColumn(width="small")})
-    st.caption("逾期：答复日期晚于答复期限，或截至当年12月31日已过期限仍未答复（未答复的逾期天数计至12月31日）。")
+    st.caption("逾期：答复日期晚于答复期限，或截至当年12月31日已过期限仍未答复（未答复的逾期天数计至12月31日）。"
+               + data.cap_note(late, "件"))
 
 
 def handling_tabs(snap, f, scope: str) -> None:
@@ -426,10 +443,13 @@ def fig_class_county(snap, f):
         return None
     total = by_county.drop(columns=["county_code", "county_name"]).sum().to_frame().T.assign(
         county_code="", county_name="全市")
-    df = pd.concat([by_county, total], ignore_index=True)
-    return cd.class_share_chart(df, f"{f.year}年各县区县级代表建议办理结果构成", "county_name", code="county_code",
-                                x_title="县区", highlight_name=scope_name(snap, f) if f.county else None,
-                                target=BY_CODE["resolution_rate"].default_target)
+    shown, note = charts.bounded(by_county.assign(a=by_county["n_a"] / by_county["n_replied"].where(by_county["n_replied"] > 0)),
+                                 "county_code", "a", keep=f.county, name_col="county_name", what="个县区")  # fewest A
+    df = pd.concat([shown.drop(columns="a"), total], ignore_index=True)
+    return charts.add_note(cd.class_share_chart(df, f"{f.year}年各县区县级代表建议办理结果构成", "county_name",
+                                                code="county_code", x_title="县区",
+                                                highlight_name=scope_name(snap, f) if f.county else None,
+                                                target=BY_CODE["resolution_rate"].default_target), note)
 
 
 def results_section(snap, f, scope: str) -> None:
@@ -484,7 +504,7 @@ MIN_UNIT_CASES = 3  # the ranking chart leaves out units with fewer cases in the
 @FIG
 def fig_unit_rank(snap, f, label: str):
     col, num, den, target = UNIT_METRICS[label]
-    units = dd.handling_units(snap, f.year, f.county)
+    units = dd.handling_units(snap, f.year, f.county, weakest=(col, den))
     ranked = units[(units[den] >= MIN_UNIT_CASES) & units[col].notna()].sort_values([col, den], ascending=[True, False])
     if ranked.empty:
         return None
@@ -499,6 +519,7 @@ def handling_unit_section(snap, f, scope: str) -> None:
         return _no_data()
     label = st.radio("排名依据", list(UNIT_METRICS), horizontal=True, key="sug_unit_metric")
     col, _, den, _ = UNIT_METRICS[label]
+    units = dd.handling_units(snap, f.year, f.county, weakest=(col, den))
     left, right = st.columns([1, 1.2])
     with left:
         fig = fig_unit_rank(snap, f, label)
@@ -520,7 +541,9 @@ def handling_unit_section(snap, f, scope: str) -> None:
             pct[c] = st.column_config.NumberColumn(c, format="%.1f%%")
         st.dataframe(shown, hide_index=True, width="stretch", height=460,
                      key="sug_units", column_config={"件数": st.column_config.NumberColumn(format="%d件"), **pct})
-        st.caption(f"共{len(units)}个承办单位，按“{label}”从低到高排列。按期答复率=按期答复件数÷件数；满意率（仅满意）"
+        st.caption(f"共{data.total(units)}个承办单位，按“{label}”从低到高排列"
+                   + (f"（显示最低的{len(units)}个，其余请选择县区查看）" if data.total(units) > len(units) else "")
+                   + "。按期答复率=按期答复件数÷件数；满意率（仅满意）"
                    "=满意件数÷已测评件数；"
                    "解决率=A类件数÷已答复件数。")
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import streamlit as st
 
 from etl import publish
-from pages._common import auth_ui, charts, data
+from pages._common import auth_ui, charts, data, downloads, recover
 from pages._common.nav import ALL_ROLES, COUNTY_PAGE, PAGES, TOWNSHIP_PAGE
 
 log = logging.getLogger("npc.dashboard")
@@ -60,11 +60,11 @@ def page(title: str, layout: str = "wide", heading: bool = True):
     goto = st.session_state.pop("_goto", None)
     if goto:
         st.switch_page(goto, query_params=_url_params())
-    snap = data.current()
-    if snap is not None and not data.marts_current(snap):
+    snap = recover.usable(data.current())  # a real query first: an unreadable snapshot never reaches the page
+    if snap is not None and snap == data.current() and not data.marts_current(snap):
         with st.spinner("程序已升级：正在用新程序重建指标（数据不变），请稍候……"):
-            publish.refresh_marts(data.paths())
-        snap = data.current()
+            recover.refresh_marts()
+        snap = recover.usable(data.current())
     try:
         roles = next((p.roles for p in PAGES if p.label == title), ALL_ROLES)
         is_demo = bool(snap and data.city(snap).get("is_demo"))
@@ -72,6 +72,7 @@ def page(title: str, layout: str = "wide", heading: bool = True):
         if snap is not None or roles != ALL_ROLES:  # first start (no data yet) builds the demo before any login
             account = auth_ui.guard(title, roles, is_demo, sidebar=lambda acc: sidebar(snap, acc))
         st.session_state["viewer"] = account
+        st.session_state["_pinned_version"] = snap.version if snap else None  # named in chart/table downloads
         sidebar(snap, account)
         if heading:
             st.header(title, anchor=False)
@@ -85,8 +86,9 @@ def page(title: str, layout: str = "wide", heading: bool = True):
         st.stop()  # the page body must not run after a failed frame
     try:
         yield snap
-    except Exception:
-        _failed(title)
+    except Exception as exc:
+        if not recover.after_error(snap, exc):  # a DuckDB error: reopen on the next render, say so in Chinese
+            _failed(title)
 
 
 def _failed(title: str) -> None:
@@ -136,6 +138,11 @@ def filters(snap, county: bool = True, township: bool = False, require_county: b
     with cols[0]:
         year = st.selectbox("年度", years, key="year", **KEEP)
     code = None
+    if township and county and not require_county and data.township_count(snap) > data.PICKER_MAX:
+        require_county = True  # a province / the nation: pick the county first, then one of its townships
+        chosen = st.query_params.get("township") or st.session_state.get("township")
+        if chosen and not st.query_params.get("county") and not st.session_state.get("county"):
+            st.session_state["county"] = str(chosen)[:6]
     if county:
         names = dict(zip(data.counties(snap)["county_code"], data.counties(snap)["county_name"]))
         _seed_from_url("county", list(names))
@@ -177,8 +184,9 @@ def _drill(key: str, param: str) -> None:
     st.session_state["_goto"] = COUNTY_PAGE if param == "county" else TOWNSHIP_PAGE
 
 
-def chart(fig, key: str, drill: str | None = None, caption: str | None = None) -> None:
-    """Place a figure; drill="county"/"township" makes a click open that unit's profile page."""
+def chart(fig, key: str, drill: str | None = None, caption: str | None = None, data=None) -> None:
+    """Place a figure; drill="county"/"township" makes a click open that unit's profile page. Under it:
+    下载图片 PNG / 数据 Excel / CSV (made on click; `data` = the DataFrame behind it, else read from the traces)."""
     if drill:
         st.plotly_chart(fig, key=key, on_select=lambda: _drill(key, drill), selection_mode="points",
                         config=charts.PLOT_CONFIG)
@@ -188,6 +196,12 @@ def chart(fig, key: str, drill: str | None = None, caption: str | None = None) -
         st.plotly_chart(fig, key=key, config=charts.PLOT_CONFIG)
         if caption:
             st.caption(caption)
+    downloads.chart_buttons(fig, key, data, _version())
+
+
+def _version() -> int | None:
+    """The snapshot version this render shows (pinned by page()), written into exported files."""
+    return st.session_state.get("_pinned_version")
 
 
 def _drill_row(key: str, param: str, codes: list[str]) -> None:
@@ -201,9 +215,11 @@ def _drill_row(key: str, param: str, codes: list[str]) -> None:
         st.session_state["_goto"] = COUNTY_PAGE if param == "county" else TOWNSHIP_PAGE
 
 
-def table(df, key: str, drill: str | None = None, code_column: str | None = None, **kwargs) -> None:
+def table(df, key: str, drill: str | None = None, code_column: str | None = None, title: str | None = None,
+          **kwargs) -> None:
     """st.dataframe with Chinese headers (rename before calling); drill="county"/"township" makes selecting a row
-    open that unit's profile. `code_column` holds the unit codes and is hidden from view."""
+    open that unit's profile. `code_column` holds the unit codes and is hidden from view. Under it: 下载 Excel /
+    CSV of the shown table (`title` names the file)."""
     kwargs.setdefault("hide_index", True)
     kwargs.setdefault("width", "stretch")
     if drill and code_column:
@@ -213,6 +229,8 @@ def table(df, key: str, drill: str | None = None, code_column: str | None = None
         st.caption("选中表格中的一行，打开" + ("县区画像。" if drill == "county" else "乡镇画像。"))
     else:
         st.dataframe(df, key=key, **kwargs)
+    shown = df.drop(columns=[code_column]) if drill and code_column else df
+    downloads.table_buttons(shown, key, title or "表格数据", index=not kwargs["hide_index"], version=_version())
 
 
 def kpi_caption(ind) -> str:

@@ -33,7 +33,7 @@ def _yes_no(v) -> str:
 
 # Figures depend only on (snapshot, year, county): each is built once and the same object is reused (plotly
 # construction dominates a rerun; frame.chart/st.plotly_chart only read the figure).
-figure = st.cache_resource(max_entries=512, show_spinner=False)
+figure = st.cache_resource(**charts.FIGURE_CACHE)
 
 
 def _chosen(snap, county: str | None) -> str | None:
@@ -93,8 +93,11 @@ def reports_section(snap, f, scope: str) -> None:
 def fig_meeting(snap, year: int):
     df = data_misc.party_counties(snap, year)
     term_start = int(df["year"].iloc[0] - df["term_year"].iloc[0] + 1)
-    return charts_misc.meeting_timeline_chart(df, f"截至{year}年底 各县区本届人大工作会议召开情况", year, term_start,
-                                              int(df["deadline_year"].iloc[0]))
+    shown, note = charts.bounded(df.assign(held=df["meeting_held"].astype(float)), "county_code", "held",
+                                 name_col="county_name", what="个县区")  # not yet held first
+    return charts.add_note(charts_misc.meeting_timeline_chart(shown.drop(columns="held"),
+                                                              f"截至{year}年底 各县区本届人大工作会议召开情况", year,
+                                                              term_start, int(df["deadline_year"].iloc[0])), note)
 
 
 def meeting_section(snap, f) -> None:
@@ -124,8 +127,9 @@ def meeting_section(snap, f) -> None:
 
 @figure
 def fig_funds(snap, year: int, county: str | None):
-    return charts_misc.funds_bar_chart(data_misc.party_counties(snap, year), f"{year}年 各县区人大工作经费（万元）",
-                                       _chosen(snap, county))
+    df, note = charts.bounded(data_misc.party_counties(snap, year), "county_code", "deputy_funds_10k", keep=county,
+                              name_col="county_name", what="个县区")
+    return charts.add_note(charts_misc.funds_bar_chart(df, f"{year}年 各县区人大工作经费（万元）", _chosen(snap, county)), note)
 
 
 @figure
@@ -133,8 +137,11 @@ def fig_per_deputy(snap, year: int, county: str | None):
     series = data_misc.funds_series(snap, None)
     row = series[series["year"] == year]
     city = data.city(snap)["city_name"]
-    return charts_misc.per_deputy_chart(data_misc.party_counties(snap, year), f"{year}年 各县区人均代表活动经费（元/人·年）",
-                                        row["per_deputy_yuan"].iloc[0] if len(row) else None, city, _chosen(snap, county))
+    df, note = charts.bounded(data_misc.party_counties(snap, year), "county_code", "per_deputy_yuan", keep=county,
+                              name_col="county_name", what="个县区")
+    return charts.add_note(charts_misc.per_deputy_chart(df, f"{year}年 各县区人均代表活动经费（元/人·年）",
+                                                        row["per_deputy_yuan"].iloc[0] if len(row) else None, city,
+                                                        _chosen(snap, county)), note)
 
 
 @figure
@@ -228,14 +235,16 @@ def fig_township_grid(snap, county: str):
     matrix.columns = [f"{c}年" for c in matrix.columns]
     codes = grid.drop_duplicates("unit_name").set_index("unit_name").loc[matrix.index, "unit_code"].tolist()
     fig = charts.heatmap_chart(matrix, f"{_scope(snap, county)} 各乡镇举行乡级票决情况（{matrix.columns[0]}–{matrix.columns[-1]}）",
-                               codes, yes="已举行", no="未举行", height=max(320, 26 * len(matrix) + 140))
+                               codes, yes="已举行", no="未举行", height=max(320, 26 * len(matrix) + 140),
+                               limit=charts.MAX_ROWS)
     return fig.update_layout(margin={"t": 96}, title={"yref": "container", "y": 1, "yanchor": "top", "pad": {"t": 14}})
 
 
 @figure
 def fig_coverage(snap, year: int):
     units = data.kpi_units(snap, ("voting_coverage_county", "voting_coverage_township"), year, "县")
-    return charts_misc.coverage_level_chart(units, f"{year}年 各县区票决制覆盖（县级 / 乡级）")
+    units, note = charts.bounded(units, what="个县区")  # lowest coverage first
+    return charts.add_note(charts_misc.coverage_level_chart(units, f"{year}年 各县区票决制覆盖（县级 / 乡级）"), note)
 
 
 @figure
@@ -268,7 +277,11 @@ def fig_ratio(snap, year: int, county: str | None):
     share = None if county else units[units["kpi_code"] == "competitive_round_rate"]
     if ratio.empty:
         return None
-    return charts_misc.ratio_bar_chart(ratio, f"{_scope(snap, county)} {year}年 {word}差额比例（候选÷应选）", share=share)
+    ratio, note = charts.bounded(ratio, what=charts.unit_what(ratio))
+    if note and share is not None:
+        share = share[share["unit_code"].isin(ratio["unit_code"])]
+    return charts.add_note(charts_misc.ratio_bar_chart(ratio, f"{_scope(snap, county)} {year}年 {word}差额比例（候选÷应选）",
+                                                       share=share), note)
 
 
 @figure
@@ -347,9 +360,10 @@ def fig_evaluation(snap, year: int, county: str | None):
     units = data.kpi_units(snap, OUTCOME_KPIS, year, level, county)
     if units["value"].isna().all():
         return None
-    return charts_misc.evaluation_chart(units[units["kpi_code"] == "project_evaluation_coverage"],
-                                        units[units["kpi_code"] == "project_satisfaction_avg"],
-                                        f"{_scope(snap, county)} {year}年 {word}满意度测评覆盖率与平均满意度")
+    cov, note = charts.bounded(units[units["kpi_code"] == "project_evaluation_coverage"], what=charts.unit_what(units))
+    sat = units[(units["kpi_code"] == "project_satisfaction_avg") & units["unit_code"].isin(cov["unit_code"])]
+    title = f"{_scope(snap, county)} {year}年 {word}满意度测评覆盖率与平均满意度"
+    return charts.add_note(charts_misc.evaluation_chart(cov, sat, title), note)
 
 
 def outcomes_section(snap, f, scope: str) -> None:

@@ -137,17 +137,20 @@ def _focus_county(key: str) -> None:
 
 def city_matrix(status: pd.DataFrame, f, city: str) -> None:
     st.subheader(f"{city}{f.year}年 各县区报送情况", anchor=False)
-    fig = charts_ops.matrix_chart(status.assign(last_uploaded_by=people(status["last_uploaded_by"])),
-                                  f"{city}{f.year}年 必报数据表报送情况（县区 × 数据表）")
+    shown, note = charts.bounded(status.assign(sent=(status["status"] == tracker.SENT).astype(float)), "county_code",
+                                 "sent", name_col="county_name", what="个县区")  # a province: most missing first
+    fig = charts.add_note(charts_ops.matrix_chart(shown.assign(last_uploaded_by=people(shown["last_uploaded_by"])),
+                                                  f"{city}{f.year}年 必报数据表报送情况（县区 × 数据表）"), note)
     st.plotly_chart(fig, key="trk_matrix", on_select=lambda: _focus_county("trk_matrix"), selection_mode="points",
                     config=charts.PLOT_CONFIG)
     st.caption("格内为报送状态；乡镇类和联络站数据表同时显示“已报/应报”单位数。点击某个县区的格子，查看该县区的乡镇明细。"
                "“已报送”指本数据仓库当前版本中已有该县区该年度的记录；按年度+县区整体替换的表，以最近一次上传为准。")
-    per = status[status["status"] != tracker.NONE].groupby(["county_sort", "county_code", "county_name"]).agg(
-        items=("status", "size"), sent=("status", lambda s: int((s == tracker.SENT).sum())),
-        missing=("status", lambda s: int((s == tracker.MISSING).sum())),
-        overdue=("status", lambda s: int((s == tracker.OVERDUE).sum())),
-        last=("last_uploaded_at", "max")).reset_index()
+    need = status[status["status"] != tracker.NONE]
+    need = need.assign(**{k: (need["status"] == v).astype(int) for k, v in
+                          (("is_sent", tracker.SENT), ("is_missing", tracker.MISSING), ("is_overdue", tracker.OVERDUE))})
+    per = need.groupby(["county_sort", "county_code", "county_name"]).agg(  # vectorised: 2,844 counties at nation
+        items=("status", "size"), sent=("is_sent", "sum"), missing=("is_missing", "sum"),
+        overdue=("is_overdue", "sum"), last=("last_uploaded_at", "max")).reset_index()
     last_by = status.sort_values("last_uploaded_at").dropna(subset=["last_uploaded_at"]).groupby("county_code")[
         "last_uploaded_by"].last()
     last_by = people(last_by)
@@ -212,7 +215,9 @@ def missing_section(snap, status: pd.DataFrame, f) -> None:
     st.dataframe(_tinted(shown), hide_index=True, width="stretch", height=min(38 + 35 * len(shown), 420))
     units = data_ops.tracker_missing(snap, f.year, f.county)
     if len(units):
-        with st.expander(f"未报送的乡镇（街道）和联络站点明细（{len(units)}个）", expanded=bool(f.county) and len(units) <= 30):
+        with st.expander(f"未报送的乡镇（街道）和联络站点明细（{data.total(units)}个）", expanded=bool(f.county) and len(units) <= 30):
+            if data.cap_note(units):
+                st.caption(data.cap_note(units, "个"))
             st.dataframe(pd.DataFrame({"县区": units["county_name"], "数据表": units["table_name"].map(table_label),
                                        "乡镇（街道）": units["township_name"].fillna("（县级站点）"),
                                        "单位或站点": units["object_name"], "代码": units["object_code"]}),
@@ -299,9 +304,12 @@ KIND_ZH = {"publish": "发布", "rollback": "回滚", "init": "初始化"}
 MODE_ZH = {"upsert": "按主键更新", "replace": "整体替换", None: "—"}
 ACTION_ZH = {"login": "登录", "logout": "退出登录", "open_page": "打开页面", "upload": "上传数据", "rollback": "回滚版本",
              "setting": "修改设置", "create_account": "创建账号", "set_password": "重置密码",
-             "enable_account": "启用账号", "disable_account": "停用账号"}
-RESULT_ZH = {"accepted": "成功", "rejected": "未通过", "refused": "拒绝", "dry_run": "校验通过（未发布）", "failed": "失败"}
-UPLOAD_STATUS_ZH = {"accepted": "已发布", "rejected": "校验未通过", "dry_run": "校验通过（未发布）"}
+             "enable_account": "启用账号", "disable_account": "停用账号",
+             "backup": "备份", "restore": "从备份恢复", "recover": "中断后补记"}
+RESULT_ZH = {"accepted": "成功", "rejected": "未通过", "refused": "拒绝", "dry_run": "校验通过（未发布）", "failed": "失败",
+             "busy": "写锁占用（未发布）"}
+UPLOAD_STATUS_ZH = {"accepted": "已发布", "rejected": "校验未通过", "dry_run": "校验通过（未发布）",
+                    "busy": "写锁占用（未发布）", "failed": "发布失败（未改动）"}
 SETTING_ZH = {"anonymous_view": "免登录浏览", "idle_timeout_minutes": "空闲超时（分钟）", "auth_mode": "身份认证方式",
               "proxy_user_header": "代理用户头"}
 

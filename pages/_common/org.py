@@ -73,7 +73,7 @@ def kpi_cards(snap, f, codes: tuple[str, ...]) -> None:
 def _figure_cache(fn):
     """Figures depend only on (snapshot, filters, options): build each once per snapshot and share it
     (plotly figure construction is the slow part of a rerun; st.plotly_chart only reads the figure)."""
-    return st.cache_resource(max_entries=1024, show_spinner=False)(fn)
+    return st.cache_resource(**charts.FIGURE_CACHE)(fn)
 
 
 @_figure_cache
@@ -82,7 +82,8 @@ def _county_bar_fig(snap, year: int, county: str | None, code: str, baseline: fl
     units = data.kpi_units(snap, (code,), year, "县")
     city = data_org.city_kpis(snap, (code,), year).get(code)
     return charts_org.compare_bar_chart(units, f"{year}年 各县区{ind.name_zh}", ind.unit, city=city,
-                                        highlight=county, baseline=baseline, y_title=y_title)
+                                        highlight=county, baseline=baseline, y_title=y_title,
+                                        higher_better=ind.direction != "lower")
 
 
 def county_bar(snap, f, code: str, key: str, baseline: float | None = None, y_title: str = "") -> None:
@@ -123,12 +124,14 @@ def policy_notes(snap, f, tables: tuple[str, ...]) -> None:
     notes = data.policy_warnings(snap, f.year, f.county, tables)
     if notes.empty:
         return
-    with st.expander(f"政策性提示 {len(notes)} 条（来自上传校验，不阻止上传，供督导参考）"):
+    with st.expander(f"政策性提示 {data.total(notes)} 条（来自上传校验，不阻止上传，供督导参考）"):
         shown = notes.assign(township_name=notes["township_name"].fillna("—"), county_name=notes["county_name"].fillna("—"))
         shown = shown.rename(columns={"table_label": "数据表", "county_name": "县区", "township_name": "乡镇（街道）",
                                       "message_zh": "提示", "provenance": "依据"})
         st.dataframe(shown[["数据表", "县区", "乡镇（街道）", "提示", "依据"]].fillna("—"), hide_index=True,
                      width="stretch", height=min(400, 38 + 35 * len(shown)))
+        if data.cap_note(notes):
+            st.caption(data.cap_note(notes))
 
 
 def _red_list(title: str, df: pd.DataFrame, key: str, drill: str | None = None, code_column: str | None = None) -> None:
@@ -160,11 +163,18 @@ def _items_fig(snap, year: int, county: str | None, scope: str):
 
 @_figure_cache
 def _matrix_fig(snap, year: int, county: str | None, scope: str):
-    m = data_org.liuyou_matrix(snap, year, county)
+    note = ""
+    if county is None and data.township_count(snap) > charts.MAX_ROWS:  # a province / the nation: weakest only
+        m = data_org.liuyou_weakest(snap, year, charts.TOP_N)
+        total = int(m["n_total"].iloc[0]) if len(m) else 0
+        note = f"共{total}个乡镇（街道），显示达标项最少的{len(m)}个；选择县区查看其全部乡镇"
+    else:
+        m = data_org.liuyou_matrix(snap, year, county)
     names = m["township_name"] if county else m["county_name"] + "·" + m["township_name"]
     matrix = m[[c for c, _ in data_org.ITEMS]].astype("Float64").set_axis([zh for _, zh in data_org.ITEMS], axis=1)
     matrix.index = list(names)
-    fig = charts.heatmap_chart(matrix, f"{year}年 {scope}乡镇（街道）“六有”达标矩阵（{len(m)}个）", m["township_code"].tolist())
+    title = f"{year}年 {scope}乡镇（街道）“六有”达标矩阵" + ("" if note else f"（{len(m)}个）")
+    fig = charts.add_note(charts.heatmap_chart(matrix, title, m["township_code"].tolist(), limit=charts.MAX_ROWS), note)
     return fig, len(m)
 
 
@@ -250,7 +260,9 @@ def _staff_gaps(r) -> str:
 @_figure_cache
 def _staff_fig(snap, year: int, county: str | None):
     units = data.kpi_units(snap, tuple(c for c, _ in STAFF_KPIS), year, "县")
-    return charts_org.grouped_bar_chart(units, list(STAFF_KPIS), f"{year}年 各县区乡镇（街道）人员配备率", highlight=county)
+    units, note = charts.bounded(units.drop(columns="status"), keep=county, what="个县区")
+    fig = charts_org.grouped_bar_chart(units, list(STAFF_KPIS), f"{year}年 各县区乡镇（街道）人员配备率", highlight=county)
+    return charts.add_note(fig, note)
 
 
 def staffing_section(snap, f, scope: str) -> None:
@@ -293,7 +305,8 @@ def leadership_section(snap, f) -> None:
     u = data.kpi_units(snap, codes, f.year, "县").pivot(index=["unit_code", "unit_name"], columns="kpi_code")
     u = u.reset_index()
     order = data.counties(snap)["county_code"].tolist()
-    u = u.set_index(("unit_code", "")).reindex([c for c in order if c in set(u[("unit_code", "")])]).reset_index()
+    have = set(u[("unit_code", "")])  # once: 2,844 counties at nation scale (inside the loop it was O(n²), 28 s)
+    u = u.set_index(("unit_code", "")).reindex([c for c in order if c in have]).reset_index()
 
     def col(field, code):
         return u[(field, code)]
@@ -326,20 +339,31 @@ CONGRESS_BINS = [(0, 0, "0次（低于法定底线）", STATUS_COLOR["red"]), (1
                  (2, 2, "2次", STATUS_COLOR["green"]), (3, None, "3次及以上", "#0072B2")]
 
 
+NAMES_MAX = 20  # units named in one 要点 sentence
+
+
 def breach_point(snap, f, scope: str) -> str:
     """要点 line on the statutory floors of this page (K10 no 人代会, K15 inquorate), naming the units."""
-    b = data.floor_breaches(snap, f.year, f.county)
-    b = b[b["kpi_ref"].isin(["K10", "K15"])]
+    listed = data.floor_breaches(snap, f.year, f.county)
+    b = listed[listed["kpi_ref"].isin(["K10", "K15"])]
     if b.empty:
         return f"{f.year}年{scope}未发现乡镇全年未开人代会或人代会出席不足三分之二的情况（法定底线）。"
+    n = len(b)
+    if data.total(listed) > len(listed):  # a list cut at data.LIST_MAX: count in SQL
+        counts = data.breach_counts(snap, f.year, f.county)
+        n = int(counts.loc[counts["kpi_ref"].isin(["K10", "K15"]), "n"].sum())
     town = b["township_name"]
     names = town.fillna(b["county_name"] + "（县级）") if f.county else b["county_name"] + town.fillna("（县级）")
     parts = []
     for ref, text in (("K10", "全年未召开人代会"), ("K15", "的人代会出席不足三分之二")):
         units = list(dict.fromkeys(names[b["kpi_ref"] == ref]))
+        more = ""
+        if len(units) > NAMES_MAX:  # a province / the nation: name the first few
+            more = f"等{len(units)}{'个以上' if n > len(b) else '个'}单位"
+            units = units[:NAMES_MAX]
         if units:
-            parts.append("、".join(units) + text)
-    return f"{f.year}年{scope}触及法定底线{len(b)}起：{'；'.join(parts)}（见下方红色清单）。"
+            parts.append("、".join(units) + more + text)
+    return f"{f.year}年{scope}触及法定底线{n}起：{'；'.join(parts)}（见下方红色清单）。"
 
 
 @_figure_cache
@@ -354,9 +378,13 @@ def _count_fig(snap, year: int, county: str, count: str, title: str, label: str,
 
 @_figure_cache
 def _dist_fig(snap, year: int):
-    units = data_org.meeting_units(snap, year)
-    return charts_org.distribution_chart(units[~units["is_street"]], "n_congress", f"{year}年 各县区乡镇人代会召开次数分布",
-                                         CONGRESS_BINS)
+    shown, note = charts.bounded(data_org.congress_by_county(snap, year), "county_code", "two", name_col="county_name",
+                                 what="个县区")  # a province / the nation: the fewest 一年两会 first
+    units = data_org.meeting_units_of(snap, year, tuple(shown["county_code"])) if note else \
+        data_org.meeting_units(snap, year)
+    fig = charts_org.distribution_chart(units[~units["is_street"]], "n_congress", f"{year}年 各县区乡镇人代会召开次数分布",
+                                        CONGRESS_BINS)
+    return charts.add_note(fig, note)
 
 
 @_figure_cache
@@ -364,7 +392,10 @@ def _strip_fig(snap, year: int, county: str | None, scope: str, quorum: float):
     s = data_org.sessions(snap, year, county)
     towns = s[s["org_level"] != "县级"]
     by = "unit_name" if county else "county_name"
-    return charts_org.session_strip_chart(towns, f"{year}年 {scope}乡镇人代会出席率（每点为一次会议）", by, quorum)
+    towns, note = charts.bounded(towns, "county_code" if by == "county_name" else "township_code", "attendance",
+                                 name_col=by, what="个县区" if by == "county_name" else "个乡镇")  # lowest attendance first
+    fig = charts_org.session_strip_chart(towns, f"{year}年 {scope}乡镇人代会出席率（每点为一次会议）", by, quorum)
+    return charts.add_note(fig, note)
 
 
 def congress_section(snap, f, scope: str) -> None:
@@ -386,6 +417,8 @@ def congress_section(snap, f, scope: str) -> None:
                 {"congress_held_rate": "召开≥1次（法定底线）", "two_sessions_rate": "召开≥2次（一年两会）"},
                 "乡镇人代会召开率", "op_congress_trend", caption="口径同上图。")
     zero = towns[towns["n_congress"] < 1]
+    if data.cap_note(units):
+        st.caption(data.cap_note(units, "个乡镇（街道）"))
     if zero.empty:
         st.success(f"{f.year}年{scope}所有乡镇均至少召开1次人代会，未触及法定底线（地方组织法第十四条）。")
     else:
@@ -434,6 +467,8 @@ def attendance_section(snap, f, scope: str) -> None:
     facet_trend(snap, f, scope, ("attendance_rate", "quorum_rate"), {}, "人代会出席", "op_attend_trend",
                 caption="口径同上图；含县级人代会。")
     bad = s[s["inquorate"]]
+    if data.cap_note(s):
+        st.caption(data.cap_note(s, "次会议"))
     if bad.empty:
         st.success(f"{f.year}年{scope}各次县乡人代会出席代表均达到应出席代表的三分之二。")
     else:

@@ -21,8 +21,17 @@ def key_points(snap, f, scope: str, kpis, ranking, breaches) -> str:
             points.append(story.kpi_point(BY_CODE[code], scope, f.year, rows[code], units[units["kpi_code"] == code]))
     if not f.county:
         points.append(story.index_point(ranking, f.year))
-    points.append(story.breach_point(breaches, f.year))
+    points.append(story.breach_point(_all_breaches(snap, f, breaches), f.year))
     return "\n".join(f"- {p}" for p in points if p)
+
+
+def _all_breaches(snap, f, breaches):
+    """The breaches as rows for counting: the list itself, or (a list cut at data.LIST_MAX) one row per breach
+    rebuilt from the per-KPI, per-county counts."""
+    if data.total(breaches) <= len(breaches):
+        return breaches
+    counts = data.breach_counts(snap, f.year, f.county)
+    return counts.loc[counts.index.repeat(counts["n"])].drop(columns="n").reset_index(drop=True)
 
 
 def _missing(v) -> bool:
@@ -56,7 +65,7 @@ def warnings_section(snap, f, breaches) -> None:
     if breaches.empty:
         st.success(f"{f.year}年没有违反法定底线（K10 乡镇人代会、K15 出席人数、K23 按期答复）的情况。")
     else:
-        counts = breaches["kpi_ref"].value_counts()
+        counts = _all_breaches(snap, f, breaches)["kpi_ref"].value_counts()
         cols = st.columns(3)
         for col, (ref, label) in zip(cols, (("K10", "未开人代会的乡镇"), ("K15", "出席不足的会议"), ("K23", "逾期答复的建议"))):
             col.metric(label, f"{int(counts.get(ref, 0))}")
@@ -64,10 +73,12 @@ def warnings_section(snap, f, breaches) -> None:
                                          "message_zh": "情况"})[["指标", "县区", "乡镇", "情况"]]
         st.dataframe(shown, hide_index=True, width="stretch", height=330,
                      column_config={"情况": st.column_config.TextColumn(width="large")})
+        if data.cap_note(breaches):
+            st.caption(data.cap_note(breaches))
     st.caption("依据：地方组织法（每年至少举行一次人代会、出席须达三分之二）；代表建议交办后3个月内答复（复杂的经同意6个月）。")
-    warnings = data.policy_warnings(snap, f.year, f.county)
-    if len(warnings):
-        with st.expander(f"政策性提示 {len(warnings)} 条（不阻止上传，供督导参考）"):
-            summary = warnings.groupby(["table_label", "message_zh"]).size().reset_index(name="条数")
+    summary = data.policy_summary(snap, f.year, f.county)  # counted in SQL: the nation has tens of thousands
+    if len(summary):
+        with st.expander(f"政策性提示 {int(summary['n'].sum())} 条（不阻止上传，供督导参考）"):
+            summary = summary.rename(columns={"n": "条数"})
             st.dataframe(summary.rename(columns={"table_label": "数据表", "message_zh": "提示"}).sort_values(
                 "条数", ascending=False), hide_index=True, width="stretch")
