@@ -253,3 +253,30 @@ def test_the_page_prints_to_a4_without_the_app_around_it(demo_wh, tmp_path):
     if shutil.which("pdftoppm"):
         subprocess.run(["pdftoppm", "-r", "50", "-png", "-f", "1", "-l", "2", out,
                         os.path.join(artifacts, "report_print")], check=True)
+
+
+def test_many_counties_list_the_leaders_and_the_last_with_a_note(demo_wh, monkeypatch):
+    """At province or nation scale the document lists the top and bottom of the ranking, not thousands of rows;
+    the workbook keeps every county. Limits are lowered so the 8-county demo city exercises the rule."""
+    monkeypatch.setattr(report_page, "TABLE_MAX", 4)
+    monkeypatch.setattr(report_page, "PARAGRAPH_MAX", 3)
+    monkeypatch.setattr(report_page, "PARAGRAPH_TOP", 1)
+    snap = report_page.data.Snapshot(str(demo_wh.root), publish.current_version(demo_wh))
+    report_page._build.clear()
+    rep = report_page.build(snap, YEAR, None)
+    report_page._build.clear()  # other tests must not see the trimmed report
+    ranking = report_page.data.index_ranking(snap, YEAR).sort_values("rank")
+    index = rep.sections[1]
+    listed = [r[1] for r in index.tables[0][1].rows]
+    names = list(ranking["county_name"])
+    assert listed == names[:2] + names[-2:]
+    assert f"共{len(names)}个县区" in index.note
+    per_county = rep.sections[3]
+    assert [label for label, _ in per_county.entries] == names[:1] + names[-2:]
+    assert "前1名" in per_county.note and "最后的2个" in per_county.note
+    import io
+
+    import openpyxl
+    wb = openpyxl.load_workbook(io.BytesIO(report_page.report_xlsx(rep)))
+    full = wb["综合指数（全部）"]
+    assert full.max_row - 1 == len(names)

@@ -44,6 +44,7 @@ class Report:
     scope_name: str
     is_demo: bool = False
     sections: tuple[Section, ...] = field(default_factory=tuple)
+    full_ranking: Table | None = None     # every county, for the Excel download when the document lists a part
 
 
 # --- building the content ---------------------------------------------------------------------------------
@@ -208,14 +209,25 @@ def build_report(*, city: dict, year: int, county: str | None, scope_name: str, 
     points.append(story.breach_point(breaches, year))
     overview = Section("一、总体情况", tuple(p for p in points if p), (("主要指标", headline_table(kpis)),),
                        note="数值为当年口径；较上年为与上一年度同口径相比（比例为百分点）；状态按目标判定。")
-    index = Section("二、综合指数排名", (story.index_point(ranking, year, LINE),) if len(ranking) else ("本年度尚无综合指数。",),
-                    (("各县区综合指数与等级", ranking_table(ranking, county)),) if len(ranking) else (),
-                    note="综合指数满分100分，另加创新宣传加分（不超过5分）；“†”表示该县有指标缺少分母，按维度内其余指标折算。")
-    shown = ranking if not county else ranking[ranking["county_code"] == county]
     n = len(ranking)
+    ordered = ranking.sort_values("rank")
+    listed = ordered if n <= TABLE_MAX else pd.concat([ordered.head(TABLE_MAX // 2), ordered.tail(TABLE_MAX // 2)])
+    index_note = "综合指数满分100分，另加创新宣传加分（不超过5分）；“†”表示该县有指标缺少分母，按维度内其余指标折算。"
+    if n > TABLE_MAX:
+        index_note = f"共{n}个县区，表中列出前{TABLE_MAX // 2}名和后{TABLE_MAX // 2}名；完整排名见“下载表格 Excel”（综合指数（全部））。" + index_note
+    index = Section("二、综合指数排名", (story.index_point(ranking, year, LINE),) if n else ("本年度尚无综合指数。",),
+                    (("各县区综合指数与等级", ranking_table(listed, county)),) if n else (), note=index_note)
+    if county:
+        shown, per_note = ranking[ranking["county_code"] == county], ""
+    elif n <= PARAGRAPH_MAX:
+        shown, per_note = ordered, ""
+    else:  # a province or the nation: the leaders and those needing 督导, not thousands of paragraphs
+        shown = pd.concat([ordered.head(PARAGRAPH_TOP), ordered.tail(PARAGRAPH_MAX - PARAGRAPH_TOP)])
+        per_note = (f"共{n}个县区，此处评述综合指数前{PARAGRAPH_TOP}名和排名最后的{PARAGRAPH_MAX - PARAGRAPH_TOP}个；"
+                    "选择县区可查看该县区的段落。")
     entries = tuple((r["county_name"], county_paragraph(year, r, dims, counties, breaches, policy, n))
-                    for _, r in shown.sort_values("rank").iterrows())
-    per_county = Section("四、各县区情况", entries=entries) if entries else \
+                    for _, r in shown.iterrows())
+    per_county = Section("四、各县区情况", entries=entries, note=per_note) if entries else \
         Section("四、各县区情况", ("本年度尚无县区综合指数，暂不能逐县评述。",))
     scope = "全市" if not county else scope_name
     return Report(
@@ -223,10 +235,17 @@ def build_report(*, city: dict, year: int, county: str | None, scope_name: str, 
         title=f"{year}年度县乡人大建设情况通报" + (f"（{scope_name}）" if county else ""),
         meta=f"范围：{scope} · 数据版本 v{version}" + (f" · 数据截至 {date}" if date else ""),
         year=year, county_code=county, scope_name=scope_name, is_demo=bool(city.get("is_demo")),
-        sections=(overview, index, warnings_section(year, breaches, policy), per_county))
+        sections=(overview, index, warnings_section(year, breaches, policy), per_county),
+        full_ranking=ranking_table(ordered, county) if n > TABLE_MAX else None)
 
 
 def build(snap, year: int, county: str | None) -> Report:
+    return _build(snap, year, county)
+
+
+@st.cache_data(**data.CACHE)
+def _build(snap, year: int, county: str | None) -> Report:
+    """Built once per (snapshot, year, county): the report is the same for every viewer of that version."""
     city = data.city(snap)
     scope = data.unit_name(snap, county) if county else city["city_name"]
     return build_report(city=city, year=year, county=county, scope_name=scope, version=snap.version,
@@ -280,6 +299,9 @@ PRINT_CSS = """
   .npc-report th { background: #eee !important; -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 }
 """
+
+TABLE_MAX = 40          # ranking rows shown in the document above this many counties: the top and bottom halves
+PARAGRAPH_MAX, PARAGRAPH_TOP = 30, 5   # per-county paragraphs above this many counties: top 5 + the last 25
 
 NUMERIC_HEADERS = {"数值", "目标", "较上年", "名次", "综合得分", "基础分", "加分", "条数"}
 
@@ -336,6 +358,8 @@ def report_xlsx(rep: Report) -> bytes:
     for sec in rep.sections:
         for caption, t in sec.tables:
             sheets.append((caption[:31], pd.DataFrame(list(t.rows), columns=list(t.header)), {}))
+    if rep.full_ranking is not None:
+        sheets.append(("综合指数（全部）", pd.DataFrame(list(rep.full_ranking.rows), columns=list(rep.full_ranking.header)), {}))
     text = [(sec.heading, p) for sec in rep.sections for p in sec.paragraphs]
     text += [(label, p) for sec in rep.sections for label, p in sec.entries]
     sheets.append(("通报正文", pd.DataFrame(text, columns=["部分", "内容"]), {"widths": {"内容": 100}}))
