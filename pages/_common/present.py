@@ -100,8 +100,11 @@ def figure(spec: ChartSpec) -> go.Figure:
 
 
 def legend(spec: ChartSpec) -> str:
-    """What the bar colours mean, e.g. '颜色：■ 达标 · ■ 接近目标 · ■ 未达标'."""
-    return "颜色：" + " · ".join(f"<span style='color:{c}'>■</span> {label}" for c, label in spec.color_legend)
+    """What the bar colours mean in words (no HTML), e.g. '颜色：绿色＝达标 · 橙色＝接近目标 · 朱红＝未达标'."""
+    return "颜色：" + " · ".join(f"{COLOR_NAMES.get(c.upper(), '其他颜色')}＝{label}" for c, label in spec.color_legend)
+
+
+COLOR_NAMES = {"#009E73": "绿色", "#E69F00": "橙色", "#D55E00": "朱红", "#8C8C8C": "灰色"}  # etl.fmt.STATUS_COLOR
 
 
 def wrap(label: str) -> str:
