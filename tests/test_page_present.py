@@ -113,3 +113,14 @@ def test_the_sidebar_is_hidden_and_the_pptx_download_offered(demo_wh, monkeypatc
     css = "".join(h.proto.body for h in at.get("html"))
     assert 'data-testid="stSidebar"' in css and "font-size: 2.6rem" in css
     assert any(b.proto.label == "下载 PPT" for b in at.get("download_button"))
+
+
+def test_the_colour_legend_is_words_not_markup():
+    from etl.deck import ChartSpec
+    from etl.fmt import STATUS_COLOR
+    from pages._common.present import legend
+    spec = ChartSpec("bar", (), (), "%", color_legend=tuple((c, n) for c, n in
+                     zip(STATUS_COLOR.values(), ("达标", "接近目标", "未达标", "无目标"))))
+    text = legend(spec)
+    assert "<" not in text and "style" not in text
+    assert text == "颜色：绿色＝达标 · 橙色＝接近目标 · 朱红＝未达标 · 灰色＝无目标"
