@@ -4,9 +4,20 @@
 in a scratch DuckDB, builds `cur_<table>` views (the warehouse as it would be after this batch), runs the
 column checks and the registry's rules, and returns a `Batch`: every problem with file, Excel row, Chinese
 column header, stable code, severity, Chinese message and value. Errors block the batch; warnings never do.
+
+Memory is bounded (docs/performance.md): each file is read, staged and released before the next one (a file given
+as a path is never held as bytes for the whole batch), and the scratch DuckDB has a memory limit
+($NPC_LOAD_MEMORY) above which it spills to a private directory under $NPC_TEMP_DIR, removed when it closes.
 """
 from __future__ import annotations
 
+import hashlib
+import logging
+import os
+import re
+import shutil
+import tempfile
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +28,10 @@ from etl.problems import ERROR, WARNING, Problem, ReadFailed
 from etl.read import RawFile, normalise_header, read_upload
 
 MAX_LISTED = 5000  # problems materialised per batch; the total is always counted
+MEMORY_ENV, TEMP_ENV = "NPC_LOAD_MEMORY", "NPC_TEMP_DIR"
+DEFAULT_MEMORY_MB, MIN_MEMORY_MB = 768, 256  # default: 768 MB, at most a quarter of the RAM; below 256 MB
+                                             # staging a 45 MB file runs out (two threads' open row groups)
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -27,8 +42,18 @@ class FileReport:
     encoding: str = ""
     sha256: str = ""
     rows: int = 0
-    data: bytes = b""
+    source: bytes | Path = b""          # the upload's bytes, or the path of a file read again only when needed
     problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def data(self) -> bytes:
+        """The upload's bytes. A file given as a path is read again (for the archive) and must be unchanged."""
+        if isinstance(self.source, bytes):
+            return self.source
+        data = Path(self.source).read_bytes()
+        if self.sha256 and hashlib.sha256(data).hexdigest() != self.sha256:
+            raise OSError(f"文件“{self.name}”在校验之后被改动，本次未发布：请重新上传。")
+        return data
 
 
 @dataclass
@@ -103,48 +128,99 @@ def map_headers(raw: RawFile, table: schema.Table) -> tuple[dict[str, int], list
     return mapping, problems
 
 
-def validate_batch(inputs: list[tuple[str, bytes]], snapshot: Path | None = None, base_version: int | None = None,
-                   table: str | list[str | None] | None = None, modes: dict[str, str] | None = None,
-                   county: str | None = None) -> Batch:
-    """Validate files [(name, bytes)] against the snapshot at `snapshot` (None = empty warehouse).
-    `table` names the table of every file, or of each file (a list), or None to infer it from headers.
-    `county` restricts the batch to one county's rows (县区填报员): other rows are errors."""
-    files, raws = [], {}
-    for i, (name, data) in enumerate(inputs):
-        report = FileReport(name=name, data=data)
-        files.append(report)
+def stage_memory_mb(value: str | None = None) -> int:
+    """MB the scratch DuckDB keeps in memory before spilling to disk: $NPC_LOAD_MEMORY as "1024", "768MB",
+    "1.5GB" or "20%" (of the RAM); default 768 MB, at most a quarter of the RAM; never below 256 MB."""
+    ram_mb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 1048576
+    value = (os.environ.get(MEMORY_ENV, "") if value is None else value).strip().upper()
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(%|MB|M|GB|G)?", value)
+    if value and not m:
+        log.warning("%s=%r 无法识别（应为如 768MB、1GB 或 25%%），使用默认值", MEMORY_ENV, value)
+    if not m:
+        return max(MIN_MEMORY_MB, min(DEFAULT_MEMORY_MB, ram_mb // 4))
+    n, unit = float(m.group(1)), m.group(2) or "MB"
+    mb = ram_mb * n / 100 if unit == "%" else n * 1024 if unit in ("GB", "G") else n
+    return max(MIN_MEMORY_MB, int(mb))
+
+
+def stage_temp_base() -> Path:
+    """Where scratch databases spill: $NPC_TEMP_DIR, else the system temp directory (set NPC_TEMP_DIR to a
+    disk directory where /tmp is a RAM disk)."""
+    return Path(os.environ.get(TEMP_ENV) or tempfile.gettempdir()) / "npc_stage"
+
+
+def stage_config() -> dict[str, str]:
+    """The scratch connection's settings: bounded memory, spilling into its own directory, which DuckDB
+    creates on the first spill and removes when the connection closes."""
+    base = stage_temp_base()
+    base.mkdir(parents=True, exist_ok=True)
+    _clear_stale(base)
+    return {"memory_limit": f"{stage_memory_mb()}MB", "temp_directory": str(base / f"{os.getpid()}_{uuid.uuid4().hex}"),
+            "preserve_insertion_order": "false",   # staged rows carry _file/_row; nothing reads them in order
+            "autoinstall_known_extensions": "false", "autoload_known_extensions": "false"}
+
+
+def _clear_stale(base: Path) -> None:
+    """Spill directories of processes that died without closing their connection."""
+    for d in base.iterdir():
+        pid = d.name.split("_", 1)[0]
+        if not pid.isdigit():
+            continue
         try:
-            raw = read_upload(name, data)
-        except ReadFailed as failed:
-            report.problems += failed.problems
-            continue
-        report.fmt, report.encoding, report.sha256 = raw.fmt, raw.encoding, raw.sha256
-        report.rows = raw.table.num_rows
-        hint = table[i] if isinstance(table, list) else table
-        target = hint or infer_table(raw.headers)
-        if target is None or target not in schema.BY_NAME or not schema.BY_NAME[target].uploadable:
-            report.problems.append(Problem("unknown_table", "无法根据表头判断这是哪一类数据：请使用模板的表头，或在上传时选择数据类型。", row=1))
-            continue
-        report.table = target
-        mapping, problems = map_headers(raw, schema.BY_NAME[target])
-        report.problems += problems
-        if not any(p.severity == ERROR for p in problems):
-            raws[i] = (raw, mapping)
-    for report in files:
-        for p in report.problems:
-            object.__setattr__(p, "file", report.name)
-    batch = Batch(files, [], {}, base_version, modes=dict(modes or {}))
-    for t in batch.tables:
-        batch.modes.setdefault(t, schema.BY_NAME[t].mode)
-    if any(f.problems for f in files) or not raws:
-        batch.problems = [p for f in files for p in f.problems]
-        batch.counts = _count(batch.problems)
-        if not raws and not batch.problems:
-            batch.problems.append(Problem("no_files", "没有可校验的文件。"))
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(d, ignore_errors=True)
+        except OSError:
+            pass  # alive (another user's process)
+
+
+def validate_batch(inputs: list[tuple[str, bytes | Path]], snapshot: Path | None = None,
+                   base_version: int | None = None, table: str | list[str | None] | None = None,
+                   modes: dict[str, str] | None = None, county: str | None = None) -> Batch:
+    """Validate files [(name, bytes or path)] against the snapshot at `snapshot` (None = empty warehouse).
+    `table` names the table of every file, or of each file (a list), or None to infer it from headers.
+    `county` restricts the batch to one county's rows (县区填报员): other rows are errors.
+    Files are staged one at a time; a file given as a path is held in memory only while it is read."""
+    files, staged, con = [], set(), None
+    try:
+        for i, (name, source) in enumerate(inputs):
+            report = FileReport(name=name, source=source)
+            files.append(report)
+            raw, mapping = _read_one(report, i, table)
+            if raw is None:
+                continue
+            if not any(f.problems for f in files):   # after the first bad file the rest are only read
+                con = con or _connect(snapshot)
+                _stage_file(con, i, raw, mapping, schema.BY_NAME[report.table], staged)
+            del raw
+        for report in files:
+            for p in report.problems:
+                object.__setattr__(p, "file", report.name)
+        batch = Batch(files, [], {}, base_version, modes=dict(modes or {}))
+        for t in batch.tables:
+            batch.modes.setdefault(t, schema.BY_NAME[t].mode)
+        if any(f.problems for f in files) or con is None:
+            if con is not None:
+                con.close()
+            batch.problems = [p for f in files for p in f.problems]
             batch.counts = _count(batch.problems)
+            if con is None and not batch.problems:
+                batch.problems.append(Problem("no_files", "没有可校验的文件。"))
+                batch.counts = _count(batch.problems)
+            return batch
+        _check(con, files, snapshot, batch.modes, county)
+        listed, counts = _collect(con, files)
+    except duckdb.OutOfMemoryException:
+        con.close()     # nothing was written anywhere: say so in Chinese instead of failing
+        batch = Batch(files, [Problem("out_of_memory", f"校验这批数据时暂存库内存不足（上限{stage_memory_mb()}MB，"
+                                      "超出部分已写入临时目录仍不够）。请把文件分成几批上传，或请管理员调高环境变量 "
+                                      f"{MEMORY_ENV}。")], {ERROR: 1, WARNING: 0}, base_version, modes=dict(modes or {}))
         return batch
-    batch.con = _stage(raws, files, snapshot, batch.modes, county)
-    listed, counts = _collect(batch.con, files)
+    except BaseException:
+        if con is not None:
+            con.close()
+        raise
+    batch.con = con
     for f in files:  # an empty file can neither add nor replace anything: say so, without blocking the batch
         if f.table and f.rows == 0:
             listed.append(Problem("no_rows", "文件只有表头，没有数据行：发布后不会改动任何数据。请确认选对了文件（或工作表）。",
@@ -154,6 +230,29 @@ def validate_batch(inputs: list[tuple[str, bytes]], snapshot: Path | None = None
     return batch
 
 
+def _read_one(report: FileReport, i: int, table) -> tuple[RawFile | None, dict[str, int]]:
+    """Read one file and map its headers; (None, {}) when it cannot be staged (problems are in the report)."""
+    data = report.source if isinstance(report.source, bytes) else Path(report.source).read_bytes()
+    try:
+        raw = read_upload(report.name, data)
+    except ReadFailed as failed:
+        report.problems += failed.problems
+        return None, {}
+    finally:
+        del data
+    report.fmt, report.encoding, report.sha256 = raw.fmt, raw.encoding, raw.sha256
+    report.rows = raw.table.num_rows
+    hint = table[i] if isinstance(table, list) else table
+    target = hint or infer_table(raw.headers)
+    if target is None or target not in schema.BY_NAME or not schema.BY_NAME[target].uploadable:
+        report.problems.append(Problem("unknown_table", "无法根据表头判断这是哪一类数据：请使用模板的表头，或在上传时选择数据类型。", row=1))
+        return None, {}
+    report.table = target
+    mapping, problems = map_headers(raw, schema.BY_NAME[target])
+    report.problems += problems
+    return (None, {}) if any(p.severity == ERROR for p in problems) else (raw, mapping)
+
+
 def _count(problems: list[Problem]) -> dict[str, int]:
     counts = {ERROR: 0, WARNING: 0}
     for p in problems:
@@ -161,8 +260,8 @@ def _count(problems: list[Problem]) -> dict[str, int]:
     return counts
 
 
-def _stage(raws, files, snapshot, modes, county=None) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect(config={"autoinstall_known_extensions": "false", "autoload_known_extensions": "false"})
+def _connect(snapshot) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(config=stage_config())
     # Duplicate keys in a file are reported as duplicate_key; rules that look a key up must not crash on them.
     con.execute("SET scalar_subquery_error_on_multiple_rows = false")
     if snapshot is not None:
@@ -175,28 +274,38 @@ def _stage(raws, files, snapshot, modes, county=None) -> duckdb.DuckDBPyConnecti
         con.execute("USE memory")
     con.execute("CREATE TEMP TABLE problems (_file INTEGER, _row INTEGER, col VARCHAR, code VARCHAR, "
                 "severity VARCHAR, value VARCHAR, message VARCHAR)")
-    by_table: dict[str, list[int]] = {}
-    for i, (raw, mapping) in raws.items():
-        by_table.setdefault(files[i].table, []).append(i)
-        con.register(f"arrow_{i}", raw.table)
-        _numeric_code_cells(con, i, raw, mapping, schema.BY_NAME[files[i].table])
-    for name, idxs in by_table.items():
-        t = schema.BY_NAME[name]
-        selects = []
-        for i in idxs:
-            raw, mapping = raws[i]
-            cols = ", ".join(f"c{mapping[c.name]} AS r_{c.name}" if c.name in mapping else f"CAST(NULL AS VARCHAR) AS r_{c.name}"
-                             for c in t.columns)
-            selects.append(f"SELECT {i} AS _file, _row, {cols} FROM arrow_{i}")
-        # raw text stays in the registered Arrow tables (raw_<table> view); the staged table holds the
-        # normalised text (n_<col>, only where it differs from the typed value) and the typed columns
-        con.execute(f"CREATE TEMP VIEW raw_{name} AS {' UNION ALL '.join(selects)}")
-        norm = ", ".join(f"{checks.normalised(c, 'r_' + c.name)} AS n_{c.name}" for c in t.columns)
-        outer = ", ".join(f"n_{c.name} AS {c.name}" if checks.is_text_like(c) else
-                          f"n_{c.name}, {checks.typed(c, 'n_' + c.name)} AS {c.name}" for c in t.columns)
-        con.execute(f"CREATE TEMP TABLE stg_{name} AS SELECT _file, _row, {outer} FROM "
-                    f"(SELECT _file, _row, {norm} FROM raw_{name})")
-        for c in t.columns:
+    return con
+
+
+def _stage_file(con, i: int, raw: RawFile, mapping: dict[str, int], t: schema.Table, staged: set[str]) -> None:
+    """Append one file to stg_<table>: normalised text (n_<col>, only where it differs from the typed value),
+    typed columns, and the raw text r_<col> only where it differs from the normalised text (for messages).
+    The Arrow table is released afterwards, so a batch never holds more than one file outside DuckDB."""
+    con.register(f"arrow_{i}", raw.table)
+    try:
+        _numeric_code_cells(con, i, raw, mapping, t)
+        cols = ", ".join(f"c{mapping[c.name]} AS r_{c.name}" if c.name in mapping else f"CAST(NULL AS VARCHAR) AS r_{c.name}"
+                         for c in t.columns)
+        norm = ", ".join(f"r_{c.name}, {checks.normalised(c, 'r_' + c.name)} AS n_{c.name}" for c in t.columns)
+        outer = ", ".join((f"n_{c.name} AS {c.name}" if checks.is_text_like(c) else
+                           f"n_{c.name}, {checks.typed(c, 'n_' + c.name)} AS {c.name}")
+                          + f", CASE WHEN r_{c.name} IS DISTINCT FROM n_{c.name} THEN r_{c.name} END AS r_{c.name}"
+                          for c in t.columns)
+        select = (f"SELECT _file, _row, {outer} FROM (SELECT _file, _row, {norm} FROM "
+                  f"(SELECT {i} AS _file, _row, {cols} FROM arrow_{i}))")
+        if t.name in staged:
+            con.execute(f"INSERT INTO stg_{t.name} {select}")
+        else:
+            con.execute(f"CREATE TEMP TABLE stg_{t.name} AS {select}")
+            staged.add(t.name)
+    finally:
+        con.unregister(f"arrow_{i}")
+
+
+def _check(con, files: list[FileReport], snapshot, modes, county=None) -> None:
+    by_table = {f.table: None for f in files if f.table}
+    for name in by_table:
+        for c in schema.BY_NAME[name].columns:
             if c.derived_from:
                 con.execute(f"UPDATE stg_{name} SET {c.name} = year({c.derived_from}) WHERE {c.name} IS NULL")
     _current_views(con, by_table, modes)
@@ -205,7 +314,6 @@ def _stage(raws, files, snapshot, modes, county=None) -> duckdb.DuckDBPyConnecti
         _check_table(con, schema.BY_NAME[name], snapshot is not None)
         if county:
             _check_county(con, schema.BY_NAME[name], county)
-    return con
 
 
 def _check_county(con, t: schema.Table, county: str) -> None:
@@ -275,7 +383,7 @@ def _check_table(con, t: schema.Table, has_warehouse: bool) -> None:
         sqls.append(f"SELECT _file, _row, '{t.key[-1]}', 'duplicate_key', 'error', CAST({t.key[-1]} AS VARCHAR), "
                     f"'与第' || others || '行重复（{heads}相同），同一记录只能出现一次。' FROM ("
                     f"SELECT _file, _row, {key}, count(*) OVER w2 AS n, "
-                    f"array_to_string(list_filter(list(_row) OVER w2, lambda x: x <> _row), '、') AS others "
+                    f"array_to_string(list_sort(list_filter(list(_row) OVER w2, lambda x: x <> _row)), '、') AS others "
                     f"FROM stg_{t.name} WHERE {not_null} WINDOW w2 AS (PARTITION BY {key})) WHERE n > 1")
         if has_warehouse and t.county_sql and t.year_column not in t.key and len(t.key) == 1:
             k = t.key[0]
@@ -311,15 +419,16 @@ def _collect(con, files: list[FileReport]) -> tuple[list[Problem], dict[str, int
 def _fill_values(con, files: list[FileReport]) -> None:
     """The offending value as written in the file, looked up in the raw text for the listed problems only."""
     for name in {f.table for f in files if f.table}:
-        cols = schema.BY_NAME[name].column_names
-        case = "CASE l.col " + " ".join(f"WHEN '{c}' THEN r.r_{c}" for c in cols) + " END"
+        case = "CASE l.col " + " ".join(f"WHEN '{c.name}' THEN coalesce(r.r_{c.name}, r.{checks.nref(c)})"
+                                        for c in schema.BY_NAME[name].columns) + " END"
         try:
             con.execute(f"UPDATE listed SET value = v.raw FROM (SELECT l.idx, {case} AS raw FROM listed l "
-                        f"JOIN raw_{name} r ON r._file = l._file AND r._row = l._row) v "
+                        f"JOIN stg_{name} r ON r._file = l._file AND r._row = l._row) v "
                         f"WHERE listed.idx = v.idx AND listed.value IS NULL")
         except duckdb.CatalogException:
             continue  # the table was never staged (header errors only)
 
 
-def read_paths(paths: list[Path]) -> list[tuple[str, bytes]]:
-    return [(Path(p).name, Path(p).read_bytes()) for p in paths]
+def read_paths(paths: list[Path]) -> list[tuple[str, Path]]:
+    """Inputs for validate_batch from files on disk: each is read only while it is staged."""
+    return [(Path(p).name, Path(p)) for p in paths]

@@ -1,0 +1,116 @@
+"""Bounded memory in the validated load (issue 6): the scratch DuckDB honours $NPC_LOAD_MEMORY and spills into a
+private directory under $NPC_TEMP_DIR that is gone when the batch closes; files given as paths are read again
+for the archive only if unchanged."""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from etl import publish, validate
+from etl.problems import ValidationFailed
+from etl.publish import PublishFailed
+
+HEADER = "年度,县区代码,机构名称,机构类型,实有工作人员数"
+
+
+def _bodies(n: int, bad_row: int | None = None) -> bytes:
+    lines = [HEADER] + [f"2024,990102,其他:机构{i},工作委员会,3" for i in range(n)]
+    if bad_row:
+        lines[bad_row - 1] = f"2024,990102, 其他:机构{bad_row - 2},工作委员会,－５"   # full-width, leading space
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _problems(batch):
+    return [(p.row, p.column, p.code, p.value) for p in batch.problems]
+
+
+def test_memory_setting_parsing(monkeypatch):
+    ram_mb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 1048576
+    assert validate.stage_memory_mb("1GB") == 1024
+    assert validate.stage_memory_mb("1.5g") == 1536
+    assert validate.stage_memory_mb("300") == validate.stage_memory_mb("300MB") == 300
+    assert validate.stage_memory_mb("10%") == max(validate.MIN_MEMORY_MB, ram_mb // 10)
+    assert validate.stage_memory_mb("1MB") == validate.MIN_MEMORY_MB == 256   # never below the floor
+    default = max(validate.MIN_MEMORY_MB, min(validate.DEFAULT_MEMORY_MB, ram_mb // 4))
+    assert validate.stage_memory_mb("很多") == validate.stage_memory_mb("") == default
+    monkeypatch.setenv(validate.MEMORY_ENV, "400MB")
+    assert validate.stage_memory_mb() == 400
+
+
+def test_tiny_limit_validates_identically_spills_and_leaves_no_temp_files(wh, monkeypatch, tmp_path):
+    data = _bodies(4000, bad_row=3001)
+    reference = publish.validate(wh, [("bodies.csv", data)])
+    expected = _problems(reference)
+    reference.close()
+    assert expected == [(3001, "实有工作人员数", "below_minimum", "－５"),   # the value as written in the file
+                        (3001, "实有工作人员数", "small_body", "－５")]
+
+    spill = tmp_path / "spill"
+    monkeypatch.setattr(validate, "MIN_MEMORY_MB", 64)     # tinier than production allows, to spill cheaply
+    monkeypatch.setenv(validate.MEMORY_ENV, "64MB")
+    monkeypatch.setenv(validate.TEMP_ENV, str(spill))
+    batch = publish.validate(wh, [("bodies.csv", data)])
+    try:
+        assert _problems(batch) == expected
+        limit, temp, order = batch.con.execute(
+            "SELECT current_setting('memory_limit'), current_setting('temp_directory'), "
+            "current_setting('preserve_insertion_order')").fetchone()
+        assert limit.endswith("MiB") and float(limit.split()[0]) <= 64
+        assert temp.startswith(str(spill / "npc_stage")) and order is False
+        # more than the limit in the same connection: it spills into its own directory instead of failing
+        batch.con.execute("CREATE TEMP TABLE big AS SELECT i, md5(i::VARCHAR) || md5((i + 1)::VARCHAR) AS s "
+                          "FROM range(1500000) r(i)")
+        assert batch.con.execute("SELECT count(DISTINCT s) FROM big").fetchone()[0] == 1_500_000
+        assert any(os.scandir(temp))
+    finally:
+        batch.close()
+    assert not os.path.exists(temp)
+    assert list((spill / "npc_stage").iterdir()) == []
+
+
+def test_spill_directories_of_dead_processes_are_removed(monkeypatch, tmp_path):
+    monkeypatch.setenv(validate.TEMP_ENV, str(tmp_path))
+    base = validate.stage_temp_base()
+    dead, mine = base / "999999999_old", base / f"{os.getpid()}_live"
+    for d in (dead, mine):
+        d.mkdir(parents=True)
+        (d / "duckdb_temp_block").write_bytes(b"x")
+    validate.stage_config()
+    assert not dead.exists() and mine.exists()
+
+
+def test_path_inputs_are_archived_only_if_unchanged(wh, tmp_path):
+    f = tmp_path / "bodies.csv"
+    f.write_bytes(_bodies(50))
+    batch = publish.validate(wh, validate.read_paths([f]))
+    assert batch.ok and batch.files[0].source == f
+    assert batch.files[0].data == f.read_bytes()
+    f.write_bytes(_bodies(51))                   # changed between validation and publish: nothing is published
+    before = publish.current_version(wh)
+    with pytest.raises(PublishFailed):
+        publish.publish(wh, batch, "测试")
+    batch.close()
+    assert publish.current_version(wh) == before
+    assert not any(wh.uploads.glob("*.csv")) or all(
+        p.read_bytes() != f.read_bytes() for p in wh.uploads.glob("*.csv"))
+
+    f.write_bytes(_bodies(50))
+    batch = publish.validate(wh, validate.read_paths([f]))
+    version = publish.publish(wh, batch, "测试")
+    batch.close()
+    assert version == before + 1
+    assert (wh.uploads / f"{batch.files[0].sha256}.csv").read_bytes() == f.read_bytes()
+
+
+def test_out_of_memory_is_a_chinese_problem_and_changes_nothing(wh, monkeypatch):
+    monkeypatch.setattr(validate, "MIN_MEMORY_MB", 16)
+    monkeypatch.setenv(validate.MEMORY_ENV, "16MB")
+    before = publish.current_version(wh)
+    batch = publish.validate(wh, [("bodies.csv", _bodies(300_000))])
+    assert not batch.ok and batch.con is None
+    assert [p.code for p in batch.problems] == ["out_of_memory"]
+    assert "NPC_LOAD_MEMORY" in batch.problems[0].message and "16MB" in batch.problems[0].message
+    with pytest.raises(ValidationFailed):
+        publish.publish(wh, batch, "测试")
+    assert publish.current_version(wh) == before
