@@ -179,8 +179,9 @@ def _finish(p: Paths, tmp: Path, version: int, meta: dict) -> None:
                     (version, now(), meta["user"], meta["kind"], meta["reason"], meta["base"]))
         _fault("before_marts")
         _step("marts")
-        build_marts(con)
-        build_policy_warnings(con)
+        changed = meta.get("changed")  # None = everything (first build, upgrade refresh)
+        built = build_marts(con, changed=changed)
+        build_policy_warnings(con, None if built["full"] else changed, meta.get("batches"))
         _step("checkpoint")
         _fault("disk_full_checkpoint")
         if os.environ.get(FAULT_ENV) == "checkpoint_abort":  # a failed checkpoint is a DuckDB FatalException
@@ -301,7 +302,8 @@ def _publish(p: Paths, batch: Batch, user: str, reason: str, lock_timeout: float
             _archive(p, batch)
             _finish(p, tmp, version, dict(user=user, kind="publish", reason=reason, base=base,
                                           tables=",".join(batch.tables), files=",".join(f.name for f in batch.files),
-                                          lineage=store.lineage(base) + ids))
+                                          lineage=store.lineage(base) + ids, changed={*batch.tables, "meta_batch"},
+                                          batches=ids))
         except InjectedFault:
             _discard(tmp)
             raise
@@ -474,7 +476,7 @@ def rollback(p: Paths, version: int, user: str, reason: str) -> int:
         try:
             shutil.copyfile(source, tmp)
             _finish(p, tmp, new, dict(user=user, kind="rollback", reason=f"回滚到版本{version}：{reason}", base=base,
-                                      lineage=p.store().lineage(version)))
+                                      lineage=p.store().lineage(version), changed=set()))  # its marts match its data
         except BaseException:
             _discard(tmp)
             raise

@@ -1,8 +1,10 @@
 -- mart_kpi: every KPI for the city, each county and (where defined) each township, for every year with data.
--- Base rows are unique per (kpi_code, year, county_code, township_code); township_code NULL = county grain.
+-- kpi_base_a..f (one per family, kept in the snapshot so a publish rebuilds only the families whose
+-- inputs changed). Base rows are unique per (kpi_code, year, county_code, township_code); township_code NULL = county grain.
 CREATE OR REPLACE TEMP VIEW _k_base AS
-SELECT * FROM _k_a UNION ALL BY NAME SELECT * FROM _k_b UNION ALL BY NAME SELECT * FROM _k_c
-UNION ALL BY NAME SELECT * FROM _k_d UNION ALL BY NAME SELECT * FROM _k_e UNION ALL BY NAME SELECT * FROM _k_f;
+SELECT * FROM kpi_base_a UNION ALL BY NAME SELECT * FROM kpi_base_b UNION ALL BY NAME SELECT * FROM kpi_base_c
+UNION ALL BY NAME SELECT * FROM kpi_base_d UNION ALL BY NAME SELECT * FROM kpi_base_e
+UNION ALL BY NAME SELECT * FROM kpi_base_f;
 
 -- county totals, then the city from the counties (hierarchical, cheaper than GROUPING SETS)
 CREATE OR REPLACE TEMP TABLE _k_cty AS
