@@ -48,9 +48,10 @@ class Node:
     temp: bool
     sql: str
     refs: frozenset[str]
+    kind: str = "TABLE"  # TABLE, VIEW or MACRO
 
 
-_CREATE = re.compile(r"CREATE\s+(?:OR\s+REPLACE\s+)?(TEMP\s+)?(?:TABLE|VIEW)\s+(\w+)", re.I)
+_CREATE = re.compile(r"CREATE\s+(?:OR\s+REPLACE\s+)?(TEMP\s+)?(TABLE|VIEW|MACRO)\s+(\w+)", re.I)
 _IDENT = re.compile(r"\b([a-z_][a-z0-9_]*)\b")
 # Build objects whose content rarely changes although their inputs do: after a rebuild their digest is compared
 # with the one stored in the snapshot, and an unchanged one does not make its readers stale (early cut-off).
@@ -68,16 +69,16 @@ def plan() -> list[Node]:
     for file, stmt in statements:
         m = _CREATE.search(stmt)
         if not m:
-            raise RuntimeError(f"{file}: every statement must create one table or view:\n{stmt[:200]}")
-        created[m.group(2)] = bool(m.group(1))
+            raise RuntimeError(f"{file}: every statement must create one table, view or macro:\n{stmt[:200]}")
+        created[m.group(3)] = bool(m.group(1))
     known = {t.name for t in schema.SNAPSHOT_TABLES} | set(created)
     nodes = []
     for file, stmt in statements:
         m = _CREATE.search(stmt)
         body = "\n".join(line.split("--", 1)[0] for line in stmt.splitlines())
-        refs = (set(_IDENT.findall(body)) & known) - {m.group(2)}
+        refs = (set(_IDENT.findall(body)) & known) - {m.group(3)}
         refs |= {"cfg_rule"} | {table for key, table in PARAMS.items() if "{{" + key + "}}" in stmt}
-        nodes.append(Node(file, m.group(2), bool(m.group(1)), stmt, frozenset(refs)))
+        nodes.append(Node(file, m.group(3), bool(m.group(1)), stmt, frozenset(refs), m.group(2).upper()))
     return nodes
 
 
@@ -90,17 +91,20 @@ def build_marts(con, timings: dict | None = None, changed: set[str] | None = Non
     Returns {"full": bool, "ran": [object names]}."""
     old_fingerprint = snapshot_fingerprint(con)
     fingerprint = code_fingerprint()
-    existing = {r[0] for r in con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE NOT temporary AND schema_name = current_schema() "
-        "UNION ALL SELECT view_name FROM duckdb_views() WHERE NOT temporary AND schema_name = current_schema()"
-    ).fetchall()}
+    existing = dict(con.execute(
+        "SELECT table_name, 'TABLE' FROM duckdb_tables() WHERE NOT temporary AND schema_name = current_schema() "
+        "UNION ALL SELECT view_name, 'VIEW' FROM duckdb_views() WHERE NOT temporary AND schema_name = current_schema()"
+    ).fetchall())
     nodes = plan()
     full = changed is None or old_fingerprint != fingerprint or any(
-        not n.temp and n.name not in existing for n in nodes) or DIGESTS not in existing
+        not n.temp and existing.get(n.name) != n.kind for n in nodes) or DIGESTS not in existing
+    for n in nodes:  # an object that changed kind in a code upgrade (e.g. a table now a view) is dropped first
+        if not n.temp and n.name in existing and existing[n.name] != n.kind:
+            con.execute(f"DROP {existing[n.name]} {n.name}")
     old_digests = {} if full else dict(con.execute(f"SELECT name, digest FROM {DIGESTS}").fetchall())
     sqlfuncs.install(con, "cfg_rule", temp=False, inline=True)
     _ensure_cfg_kpi(con)
-    params = {"station_all_items": station_items_sql(con)}
+    params = {"station_all_items": station_items_sql(con), **family_codes_sql()}
     producer = {n.name: n for n in nodes}
     stale = set(changed or ())
     done: set[str] = set()
@@ -142,6 +146,13 @@ def build_marts(con, timings: dict | None = None, changed: set[str] | None = Non
     finally:
         _drop_temp(con)
     return {"full": full, "ran": ran}
+
+
+def family_codes_sql() -> dict[str, str]:
+    """{{kpi_codes_a}} … {{kpi_codes_f}}: the KPI codes of each family (indicators registry) as SQL lists."""
+    from etl.indicators import DIMENSIONS, INDICATORS
+    return {f"kpi_codes_{fam.lower()}": "[" + ", ".join(f"'{i.code}'" for i in INDICATORS if i.family == fam) + "]"
+            for fam in DIMENSIONS}
 
 
 def split_statements(sql: str) -> list[str]:

@@ -91,8 +91,9 @@ def test_a_suggestion_batch_rebuilds_only_what_it_feeds(demo, tmp_path):
     _publish(demo, "fact_suggestion", part)
     built = _assert_same_as_full(demo, tmp_path)
     assert not built["full"]
-    assert {"mart_kpi", "kpi_base_d", "mart_handling_unit"} <= built["rebuilt"]
-    assert not {"kpi_base_a", "kpi_base_c", "kpi_deputy_year", "mart_points", "mart_station_item"} & built["rebuilt"]
+    assert {"mart_kpi_d", "kpi_base_d", "mart_handling_unit"} <= built["rebuilt"]
+    assert not {"kpi_base_a", "kpi_base_c", "kpi_deputy_year", "mart_points", "mart_station_item", "mart_kpi_a",
+                "mart_kpi_c"} & built["rebuilt"]
 
 
 def test_a_points_batch_with_a_mismatch_updates_the_policy_warnings(demo, tmp_path):
@@ -129,7 +130,7 @@ def test_meetings_deputies_and_a_new_year_stay_exact(demo, tmp_path):
     new_year["年度"] = str(int(new_year["年度"].iloc[0]) + 1)  # a year no table had: every mart gets the year
     _publish(demo, "fact_budget", new_year)
     built = _assert_same_as_full(demo, tmp_path)
-    assert {"mart_kpi", "mart_station_item", "kpi_base_c"} <= built["rebuilt"]
+    assert {"mart_kpi_a", "mart_kpi_f", "mart_station_item", "kpi_base_c"} <= built["rebuilt"]
 
 
 def test_rollback_rebuilds_nothing_and_an_upgrade_rebuilds_everything(demo, tmp_path, monkeypatch):
@@ -150,5 +151,38 @@ def test_every_statement_creates_one_object_and_reads_known_names():
     assert all("cfg_rule" in n.refs for n in nodes)
     by_name = {n.name: n for n in nodes}
     assert {"fact_suggestion"} <= by_name["v_suggestion"].refs
-    assert {"kpi_base_a", "kpi_base_f"} <= by_name["_k_base"].refs
+    assert {"kpi_base_a", "_k_kpi_rows"} <= by_name["mart_kpi_a"].refs  # the name in a string literal counts
+    assert {f"mart_kpi_{x}" for x in "abcdef"} <= by_name["mart_kpi"].refs and by_name["mart_kpi"].kind == "VIEW"
     assert "meta_batch" in by_name["mart_tracker"].refs
+
+
+def test_each_family_table_holds_exactly_its_registry_codes(demo_wh):
+    from etl.indicators import DIMENSIONS, INDICATORS
+    _, con = publish.open_snapshot(demo_wh)
+    try:
+        for fam in DIMENSIONS:
+            want = {i.code for i in INDICATORS if i.family == fam}
+            base = {r[0] for r in con.execute(f"SELECT DISTINCT kpi_code FROM kpi_base_{fam.lower()}").fetchall()}
+            rows = {r[0] for r in con.execute(f"SELECT DISTINCT kpi_code FROM mart_kpi_{fam.lower()}").fetchall()}
+            assert base <= want, fam  # a KPI computed in another family's file would be dropped silently
+            assert rows == want, fam
+        assert con.execute("SELECT count(DISTINCT kpi_code) FROM mart_kpi").fetchone()[0] == len(INDICATORS)
+    finally:
+        con.close()
+
+
+def test_an_upgrade_replaces_a_mart_that_changed_kind(demo, monkeypatch, tmp_path):
+    """Snapshots from before the per-family split hold mart_kpi as a table; the upgrade refresh makes it a view."""
+    con = duckdb.connect(str(demo.snapshot(publish.current_version(demo))))
+    con.execute("CREATE TABLE old_kpi AS FROM mart_kpi")
+    con.execute("DROP VIEW mart_kpi")
+    con.execute("ALTER TABLE old_kpi RENAME TO mart_kpi")
+    con.close()
+    monkeypatch.setattr(marts, "code_fingerprint", lambda: "newer-code")
+    publish.refresh_marts(demo)
+    _, con = publish.open_snapshot(demo)
+    try:
+        assert con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = 'mart_kpi'").fetchone()[0] == 1
+    finally:
+        con.close()
+    _assert_same_as_full(demo, tmp_path)
