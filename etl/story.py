@@ -35,8 +35,10 @@ def kpi_point(ind, scope: str, year: int, row: pd.Series, units: pd.DataFrame | 
     return text + "。"
 
 
-def index_point(ranking: pd.DataFrame, year: int, line: float = 80.0) -> str:
-    """Who leads the composite index, who moved, who is below the 通报 line."""
+def index_point(ranking: pd.DataFrame, year: int, line: float = 80.0, names_max: int | None = None) -> str:
+    """Who leads the composite index, who moved, who is below the 通报 line. With `names_max`, more than that
+    many below the line are counted and only the lowest named; `ranking` may then be a part of the ranking with
+    the whole count below the line in an n_low column (pages/_common/data_report.ranking)."""
     if ranking.empty:
         return ""
     top = ranking.sort_values("rank").iloc[0]
@@ -47,21 +49,31 @@ def index_point(ranking: pd.DataFrame, year: int, line: float = 80.0) -> str:
         m = moved.iloc[0]
         text += f"，{m['county_name']}进步最快（上升{int(m['rank_change'])}位）"
     low = ranking[ranking["total"] < line]
-    if len(low):
+    n_low = int(ranking["n_low"].iloc[0]) if "n_low" in ranking else len(low)
+    if names_max is not None and n_low > names_max:
+        lowest = low.sort_values("rank").tail(names_max)["county_name"]
+        text += f"；{n_low}个县区低于{line:g}分通报线，需重点督导，最低的{len(lowest)}个是{'、'.join(lowest)}"
+    elif len(low):
         text += f"；{'、'.join(low.sort_values('rank')['county_name'])}低于{line:g}分通报线，需重点督导"
     else:
         text += f"；各县区均达到{line:g}分以上"
     return text + "。"
 
 
-def breach_point(breaches: pd.DataFrame, year: int) -> str:
-    if breaches.empty:
+def breach_point(breaches: pd.DataFrame | None, year: int, summary: dict | None = None) -> str:
+    """`breaches`: every breach row (kpi_ref, county_name); or `summary`, counted in SQL when there are too many
+    rows to read: {"total": n, "refs": {kpi_ref: n}, "counties": n, "top": (county_name, n)}."""
+    if summary is None:
+        counties = breaches["county_name"].value_counts()
+        summary = {"total": len(breaches), "refs": breaches.groupby("kpi_ref").size().to_dict(),
+                   "counties": len(counties), "top": (counties.index[0], counties.iloc[0]) if len(counties) else None}
+    if not summary["total"]:
         return f"{year}年未发现违反法定底线的情况。"
     labels = {"K10": "乡镇未召开人代会", "K15": "人代会出席不足三分之二", "K23": "代表建议逾期答复"}
-    parts = [f"{labels.get(ref, ref)}{len(g)}起" for ref, g in breaches.groupby("kpi_ref")]
-    counties = breaches["county_name"].value_counts()
-    return (f"{year}年法定底线预警共{len(breaches)}条：{'，'.join(parts)}；"
-            f"涉及{len(counties)}个县区，最多的是{counties.index[0]}（{counties.iloc[0]}条）。")
+    parts = [f"{labels.get(ref, ref)}{n}起" for ref, n in sorted(summary["refs"].items())]
+    name, n = summary["top"]
+    return (f"{year}年法定底线预警共{summary['total']}条：{'，'.join(parts)}；"
+            f"涉及{summary['counties']}个县区，最多的是{name}（{n}条）。")
 
 
 # --- short points for slides (etl/deck.py): one finding per sentence -----------------------------------
@@ -92,20 +104,24 @@ def level_point(ind, scope: str, year: int, value, last) -> str:
     return f"{year}年{scope}{ind.name_zh}{fmt_value(value, ind.unit)}{_change(value, last, ind.unit)}。"
 
 
-def target_point(ind, value, target, units: pd.DataFrame | None = None, unit_word: str = "县区") -> str:
-    """Distance to target, and how many units reach it (`units` has a status column)."""
+def target_point(ind, value, target, units: pd.DataFrame | None = None, unit_word: str = "县区",
+                 counts: tuple[int, dict] | None = None) -> str:
+    """Distance to target, and how many units reach it (`units` has a status column; or `counts`: the number
+    of units and {status: count}, counted in SQL when there are too many units to read)."""
     if is_missing(target):
         text = "本指标未设目标，仅作监测"
     elif is_missing(value):
         text = f"目标{fmt_value(target, ind.unit, 0)}，本年暂无数据可对照"
     else:
         text = target_text(ind, value, target)
-    if units is not None and len(units) and not is_missing(target):
-        counts = units["status"].value_counts()
-        parts = [f"{label}{int(counts[s])}个" for s, label in (("green", "达标"), ("amber", "接近目标"), ("red", "未达标"))
-                 if counts.get(s, 0)]
+    if counts is None and units is not None:
+        counts = (len(units), units["status"].value_counts())
+    if counts is not None and counts[0] and not is_missing(target):
+        n, by_status = counts
+        parts = [f"{label}{int(by_status[s])}个" for s, label in (("green", "达标"), ("amber", "接近目标"), ("red", "未达标"))
+                 if by_status.get(s, 0)]
         if parts:
-            text += f"；{len(units)}个{unit_word}中" + "、".join(parts)
+            text += f"；{n}个{unit_word}中" + "、".join(parts)
     return text + "。"
 
 

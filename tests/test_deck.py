@@ -145,7 +145,7 @@ def test_warnings_table_lists_the_floor_breaches(con, years):
     assert len(s.table.rows) == deck_mod.TABLE_ROWS and f"共{total}条" in s.subtitle
     assert s.table.header == ("指标", "县区", "乡镇", "情况")
     first = con.execute("""SELECT w.message_zh FROM mart_warning w JOIN dim_county c USING (county_code)
-        WHERE w.year = ? ORDER BY w.kpi_ref, c.sort_order, w.township_code LIMIT 1""", (year,)).fetchone()[0]
+        WHERE w.year = ? ORDER BY w.kpi_ref, c.sort_order, w.township_code, w.object_id LIMIT 1""", (year,)).fetchone()[0]
     assert s.table.rows[0][3] == first
     assert _pct(s.points[0], r"预警共(\d+)条") == total
 

@@ -45,6 +45,7 @@ class Report:
     is_demo: bool = False
     sections: tuple[Section, ...] = field(default_factory=tuple)
     full_ranking: Table | None = None     # every county, for the Excel download when the document lists a part
+    snap: tuple | None = None             # the Snapshot it was built from: the full ranking is read on download
 
 
 # --- building the content ---------------------------------------------------------------------------------
@@ -101,13 +102,7 @@ def ranking_table(ranking: pd.DataFrame, county: str | None = None) -> Table:
     return Table(("名次", "县区", "综合得分", "基础分", "加分", "等级", "名次变化"), rows)
 
 
-def _units_for(code: str, counties: pd.DataFrame) -> pd.DataFrame:
-    return counties[counties["kpi_code"] == code].rename(columns={"county_name": "unit_name"})
-
-
-def _ranked(part: pd.DataFrame, ind) -> pd.Series:
-    """Rank of each county on one KPI (1 = best), ties share the better rank."""
-    return part["value"].rank(ascending=ind.direction == "lower", method="min")
+LOWER = tuple(sorted(code for code, ind in BY_CODE.items() if ind.direction == "lower"))  # lower is better
 
 
 def _gap(row, ind) -> float:
@@ -118,20 +113,17 @@ def _gap(row, ind) -> float:
 
 def strengths_weaknesses(code: str, counties: pd.DataFrame, limit: int = 3) -> tuple[list[str], list[str], str | None]:
     """A county's best places among the counties (top two, not shared by many), its indicators furthest below
-    target (index KPIs only), and the worst of those that is a rate or count (for a full story sentence)."""
+    target (index KPIs only), and the worst of those that is a rate or count (for a full story sentence).
+    `counties`: data_report.county_kpis rows (place, ties, median and n_counties computed over all counties)."""
     good, bad = [], []
-    n = counties["county_code"].nunique()
-    for kpi, part in counties.dropna(subset=["value"]).groupby("kpi_code"):
-        ind = BY_CODE.get(kpi)
-        if ind is None or ind.weight <= 0 or ind.direction == "none" or code not in set(part["county_code"]):
+    own = counties[(counties["county_code"] == code)].dropna(subset=["value"]).sort_values("kpi_code", kind="stable")
+    for _, row in own.iterrows():
+        ind = BY_CODE.get(row["kpi_code"])
+        if ind is None or ind.weight <= 0 or ind.direction == "none":
             continue
-        part = part.reset_index(drop=True)
-        ranks = _ranked(part, ind)
-        i = part.index[part["county_code"] == code][0]
-        row, place = part.loc[i], int(ranks[i])
-        ties = int((part["value"] == row["value"]).sum())
+        kpi, n, place, ties = row["kpi_code"], int(row["n_counties"]), int(row["place"]), int(row["ties"])
         if place <= 2 and ties <= max(1, n // 3) and row["status"] != "red":
-            spread = -abs(row["value"] - part["value"].median())
+            spread = -abs(row["value"] - row["median"])
             good.append((place, spread, f"{ind.name_zh}{shown_value(row, ind)}（全市第{place}）"))
         if row["status"] == "red" and not fmt.is_missing(row["target"]):
             text = (f"{ind.name_zh}：{shown_value(row, ind)}" if _yes_no(row, ind) else
@@ -143,8 +135,8 @@ def strengths_weaknesses(code: str, counties: pd.DataFrame, limit: int = 3) -> t
     return [t[2] for t in good[:limit]], [t[2] for t in bad[:limit]], worst
 
 
-def county_paragraph(year: int, rank_row, dims: pd.DataFrame, counties: pd.DataFrame, breaches: pd.DataFrame,
-                     policy: pd.DataFrame, total_counties: int) -> str:
+def county_paragraph(year: int, rank_row, dims: pd.DataFrame, counties: pd.DataFrame, counts: pd.DataFrame,
+                     total_counties: int) -> str:
     code, name = rank_row["county_code"], rank_row["county_name"]
     text = (f"{year}年综合指数{rank_row['total']:.1f}分，在{total_counties}个县区中排第{int(rank_row['rank'])}名"
             + ("" if fmt.is_missing(rank_row["rank_change"]) else f"（较上年{_rank_change(rank_row['rank_change'])}）")
@@ -167,20 +159,23 @@ def county_paragraph(year: int, rank_row, dims: pd.DataFrame, counties: pd.DataF
             text += story.kpi_point(BY_CODE[worst_code], name, year, row)
     else:
         text += "各项计分指标均没有“未达标”。"
-    nb = int((breaches["county_code"] == code).sum())
-    npol = int((policy["county_code"] == code).sum())
+    own_counts = counts[counts["county_code"] == code]
+    nb, npol = (int(own_counts["nb"].sum()), int(own_counts["npol"].sum()))
     text += (f"法定底线预警{nb}条" if nb else "无法定底线预警") + (f"，政策性提示{npol}条。" if npol else "，无政策性提示。")
     return text
 
 
-def warnings_section(year: int, breaches: pd.DataFrame, policy: pd.DataFrame) -> Section:
-    counts = breaches["kpi_ref"].value_counts()
-    head = (f"法定底线预警共{len(breaches)}条（" + "，".join(f"{label}{int(counts.get(ref, 0))}起"
+def warnings_section(year: int, breaches: pd.DataFrame, policy: pd.DataFrame, counted: dict | None = None) -> Section:
+    """`counted`: the breaches counted in SQL (etl.deck._breach_summary) when `breaches` is a cut list."""
+    counts = breaches["kpi_ref"].value_counts() if counted is None else counted["refs"]
+    total = data.total(breaches) if counted is None else counted["total"]
+    head = (f"法定底线预警共{total}条（" + "，".join(f"{label}{int(counts.get(ref, 0))}起"
                                                   for ref, label in FLOOR_LABELS.items())
-            + f"）；政策性提示共{len(policy)}条（不阻止上传，供督导参考）。")
+            + f"）；政策性提示共{data.total(policy)}条（不阻止上传，供督导参考）。")
     tables = []
     if len(breaches):
-        tables.append(("法定底线预警清单", Table(("指标", "县区", "乡镇", "情况"), tuple(
+        cut = f"（共{total}条，列出最先的{len(breaches)}条；选择县区可查看该县区的全部）" if total > len(breaches) else ""
+        tables.append(("法定底线预警清单" + cut, Table(("指标", "县区", "乡镇", "情况"), tuple(
             (r["kpi_ref"], r["county_name"], "—" if fmt.is_missing(r["township_name"]) else r["township_name"],
              r["message_zh"]) for _, r in breaches.iterrows()))))
     if len(policy):
@@ -191,41 +186,51 @@ def warnings_section(year: int, breaches: pd.DataFrame, policy: pd.DataFrame) ->
         caption = "政策性提示（按县区、数据表汇总）" + (f"，列出前{MAX_POLICY_ROWS}项" if len(summary) > MAX_POLICY_ROWS else "")
         tables.append((caption, Table(("县区", "数据表", "提示", "条数"), tuple(
             (r["county_name"], r["table_label"], r["message_zh"], str(int(r["n"]))) for _, r in shown.iterrows()))))
-    return Section("三、预警清单", (story.breach_point(breaches, year), head), tuple(tables),
+    return Section("三、预警清单", (story.breach_point(breaches, year, counted), head), tuple(tables),
                    note="依据地方组织法，乡镇人代会每年至少举行一次、出席须达三分之二；代表建议交办后3个月内答复。")
+
+
+def keep() -> int:
+    """Ranking rows needed from each end: the table's halves and the paragraphs' leaders and last."""
+    return max(TABLE_MAX // 2, PARAGRAPH_TOP, PARAGRAPH_MAX - PARAGRAPH_TOP)
 
 
 def build_report(*, city: dict, year: int, county: str | None, scope_name: str, version: int, date: str,
                  kpis: pd.DataFrame, ranking: pd.DataFrame, dims: pd.DataFrame, counties: pd.DataFrame,
-                 breaches: pd.DataFrame, policy: pd.DataFrame) -> Report:
+                 extremes: pd.DataFrame, counts: pd.DataFrame, breaches: pd.DataFrame, policy: pd.DataFrame,
+                 snap: tuple | None = None, breach_summary: dict | None = None) -> Report:
     """The report from mart rows (pure: tested without Streamlit). `kpis`: kpi_city_year rows of the scope;
-    `counties`: county_kpis rows; `breaches`/`policy`: warnings of the scope."""
+    `ranking`: data_report.ranking rows (pos, n_total, n_low); `dims`/`counties`/`counts`: the dimension
+    scores, county_kpis and warning_counts of the counties given a paragraph; `extremes`: kpi_extremes of
+    POINT_KPIS; `breaches`/`policy`: warnings of the scope (lists cut at data.LIST_MAX; `breach_summary`
+    counts every breach)."""
     rows = {r["kpi_code"]: r for _, r in kpis.iterrows()}
     points = []
     for code in POINT_KPIS:
         if code in rows and not fmt.is_missing(rows[code]["value"]):
-            units = None if county else _units_for(code, counties)
+            units = None if county else extremes[extremes["kpi_code"] == code]
             points.append(story.kpi_point(BY_CODE[code], scope_name, year, rows[code], units))
-    points.append(story.breach_point(breaches, year))
+    points.append(story.breach_point(breaches, year, breach_summary))
     overview = Section("一、总体情况", tuple(p for p in points if p), (("主要指标", headline_table(kpis)),),
                        note="数值为当年口径；较上年为与上一年度同口径相比（比例为百分点）；状态按目标判定。")
-    n = len(ranking)
-    ordered = ranking.sort_values("rank")
-    listed = ordered if n <= TABLE_MAX else pd.concat([ordered.head(TABLE_MAX // 2), ordered.tail(TABLE_MAX // 2)])
+    n = int(ranking["n_total"].iloc[0]) if len(ranking) else 0
+    ordered = ranking.sort_values("pos")
+    pos = ordered["pos"]
+    listed = ordered if n <= TABLE_MAX else ordered[(pos <= TABLE_MAX // 2) | (pos > n - TABLE_MAX // 2)]
     index_note = "综合指数满分100分，另加创新宣传加分（不超过5分）；“†”表示该县有指标缺少分母，按维度内其余指标折算。"
     if n > TABLE_MAX:
         index_note = f"共{n}个县区，表中列出前{TABLE_MAX // 2}名和后{TABLE_MAX // 2}名；完整排名见“下载表格 Excel”（综合指数（全部））。" + index_note
-    index = Section("二、综合指数排名", (story.index_point(ranking, year, LINE),) if n else ("本年度尚无综合指数。",),
+    index = Section("二、综合指数排名", (story.index_point(ordered, year, LINE, NAMES_MAX),) if n else ("本年度尚无综合指数。",),
                     (("各县区综合指数与等级", ranking_table(listed, county)),) if n else (), note=index_note)
     if county:
         shown, per_note = ranking[ranking["county_code"] == county], ""
     elif n <= PARAGRAPH_MAX:
         shown, per_note = ordered, ""
     else:  # a province or the nation: the leaders and those needing 督导, not thousands of paragraphs
-        shown = pd.concat([ordered.head(PARAGRAPH_TOP), ordered.tail(PARAGRAPH_MAX - PARAGRAPH_TOP)])
+        shown = ordered[(pos <= PARAGRAPH_TOP) | (pos > n - (PARAGRAPH_MAX - PARAGRAPH_TOP))]
         per_note = (f"共{n}个县区，此处评述综合指数前{PARAGRAPH_TOP}名和排名最后的{PARAGRAPH_MAX - PARAGRAPH_TOP}个；"
                     "选择县区可查看该县区的段落。")
-    entries = tuple((r["county_name"], county_paragraph(year, r, dims, counties, breaches, policy, n))
+    entries = tuple((r["county_name"], county_paragraph(year, r, dims, counties, counts, n))
                     for _, r in shown.iterrows())
     per_county = Section("四、各县区情况", entries=entries, note=per_note) if entries else \
         Section("四、各县区情况", ("本年度尚无县区综合指数，暂不能逐县评述。",))
@@ -235,8 +240,8 @@ def build_report(*, city: dict, year: int, county: str | None, scope_name: str, 
         title=f"{year}年度县乡人大建设情况通报" + (f"（{scope_name}）" if county else ""),
         meta=f"范围：{scope} · 数据版本 v{version}" + (f" · 数据截至 {date}" if date else ""),
         year=year, county_code=county, scope_name=scope_name, is_demo=bool(city.get("is_demo")),
-        sections=(overview, index, warnings_section(year, breaches, policy), per_county),
-        full_ranking=ranking_table(ordered, county) if n > TABLE_MAX else None)
+        sections=(overview, index, warnings_section(year, breaches, policy, breach_summary), per_county),
+        snap=snap if n > TABLE_MAX else None)
 
 
 def build(snap, year: int, county: str | None) -> Report:
@@ -245,14 +250,28 @@ def build(snap, year: int, county: str | None) -> Report:
 
 @st.cache_data(**data.CACHE)
 def _build(snap, year: int, county: str | None) -> Report:
-    """Built once per (snapshot, year, county): the report is the same for every viewer of that version."""
+    """Built once per (snapshot, year, county): the report is the same for every viewer of that version.
+    Only the counties the document shows are read (bounded at any scale); the full ranking on download."""
     city = data.city(snap)
     scope = data.unit_name(snap, county) if county else city["city_name"]
+    ranking = data_report.ranking(snap, year, keep(), county, LINE)
+    n = int(ranking["n_total"].iloc[0]) if len(ranking) else 0
+    pos = ranking["pos"]
+    if county:
+        shown = ranking[ranking["county_code"] == county]
+    elif n <= PARAGRAPH_MAX:
+        shown = ranking
+    else:
+        shown = ranking[(pos <= PARAGRAPH_TOP) | (pos > n - (PARAGRAPH_MAX - PARAGRAPH_TOP))]
+    codes = tuple(sorted(shown["county_code"]))
     return build_report(city=city, year=year, county=county, scope_name=scope, version=snap.version,
                         date=data_report.snapshot_date(snap), kpis=data.kpi_city_year(snap, year, county),
-                        ranking=data.index_ranking(snap, year), dims=data.index_dimensions(snap, year),
-                        counties=data_report.county_kpis(snap, year), breaches=data.floor_breaches(snap, year, county),
-                        policy=data.policy_warnings(snap, year, county))
+                        ranking=ranking, dims=data_report.dimensions(snap, year, codes),
+                        counties=data_report.county_kpis(snap, year, codes, LOWER),
+                        extremes=data_report.kpi_extremes(snap, year, POINT_KPIS, LOWER),
+                        counts=data_report.warning_counts(snap, year, codes),
+                        breaches=data.floor_breaches(snap, year, county), policy=data.policy_warnings(snap, year, county),
+                        snap=snap, breach_summary=data_report.breach_summary(snap, year, county))
 
 
 # --- HTML (one rendering for the page and the PDF) ----------------------------------------------------------
@@ -302,6 +321,7 @@ PRINT_CSS = """
 
 TABLE_MAX = 40          # ranking rows shown in the document above this many counties: the top and bottom halves
 PARAGRAPH_MAX, PARAGRAPH_TOP = 30, 5   # per-county paragraphs above this many counties: top 5 + the last 25
+NAMES_MAX = 10          # counties named in one sentence (below the 通报 line); beyond it the lowest, with the count
 
 NUMERIC_HEADERS = {"数值", "目标", "较上年", "名次", "综合得分", "基础分", "加分", "条数"}
 
@@ -352,14 +372,22 @@ def report_pdf(rep: Report) -> bytes:
     return png.html_pdf(document_html(rep))
 
 
+def full_ranking(rep: Report) -> Table | None:
+    """Every county's ranking (when the document lists only the top and bottom), read on download."""
+    if rep.full_ranking is not None or rep.snap is None:
+        return rep.full_ranking
+    return ranking_table(data.index_ranking(data.Snapshot(*rep.snap), rep.year), rep.county_code)
+
+
 def report_xlsx(rep: Report) -> bytes:
     """Every table of the report, one sheet each, plus the paragraphs (formula-safe)."""
     sheets = []
     for sec in rep.sections:
         for caption, t in sec.tables:
             sheets.append((caption[:31], pd.DataFrame(list(t.rows), columns=list(t.header)), {}))
-    if rep.full_ranking is not None:
-        sheets.append(("综合指数（全部）", pd.DataFrame(list(rep.full_ranking.rows), columns=list(rep.full_ranking.header)), {}))
+    full = full_ranking(rep)
+    if full is not None:
+        sheets.append(("综合指数（全部）", pd.DataFrame(list(full.rows), columns=list(full.header)), {}))
     text = [(sec.heading, p) for sec in rep.sections for p in sec.paragraphs]
     text += [(label, p) for sec in rep.sections for label, p in sec.entries]
     sheets.append(("通报正文", pd.DataFrame(text, columns=["部分", "内容"]), {"widths": {"内容": 100}}))
