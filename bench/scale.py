@@ -184,13 +184,13 @@ def _county_publish(p, table: str, label: str) -> dict:
         marts.build_marts, policy.build_policy_warnings = build, warn
     _, con = publish.open_snapshot(p)
     try:
-        rebuilt = con.execute("SELECT rebuilt FROM meta_marts").fetchone()[0]
+        rebuilt, partial = con.execute("SELECT rebuilt, partial FROM meta_marts").fetchone()
     finally:
         con.close()
     _drop_old_snapshots(p)
     return {"table": table, "label": label, "county": code, "year": int(year), "rows": len(df),
             "validate_seconds": t1 - t0, "publish_seconds": t2 - t1, **timing, "version": version,
-            "rebuilt": [x for x in rebuilt.split(",") if x]}
+            "rebuilt": [x for x in rebuilt.split(",") if x], "partial": [x for x in partial.split(",") if x]}
 
 
 def _drop_old_snapshots(p) -> None:

@@ -49,6 +49,7 @@ class Node:
     sql: str
     refs: frozenset[str]
     kind: str = "TABLE"  # TABLE, VIEW or MACRO
+    partition: str | None = None  # "-- partition: county_code": its rows of a county depend only on that county
 
 
 _CREATE = re.compile(r"CREATE\s+(?:OR\s+REPLACE\s+)?(TEMP\s+)?(TABLE|VIEW|MACRO)\s+(\w+)", re.I)
@@ -58,6 +59,8 @@ _IDENT = re.compile(r"\b([a-z_][a-z0-9_]*)\b")
 CUTOFF = {"_k_years": "SELECT string_agg(CAST(year AS VARCHAR), ',' ORDER BY year) FROM _k_years"}
 DIGESTS = "meta_marts_digest"
 PARAMS = {"station_all_items": "cfg_station_standard"}  # {{param}} in SQL -> the table its value is read from
+_PARTITION = re.compile(r"--\s*partition:\s*(\w+)")
+_AS = re.compile(r"\s+AS\s", re.I)
 
 
 def plan() -> list[Node]:
@@ -78,16 +81,20 @@ def plan() -> list[Node]:
         body = "\n".join(line.split("--", 1)[0] for line in stmt.splitlines())
         refs = (set(_IDENT.findall(body)) & known) - {m.group(3)}
         refs |= {"cfg_rule"} | {table for key, table in PARAMS.items() if "{{" + key + "}}" in stmt}
-        nodes.append(Node(file, m.group(3), bool(m.group(1)), stmt, frozenset(refs), m.group(2).upper()))
+        part = _PARTITION.search(stmt)
+        nodes.append(Node(file, m.group(3), bool(m.group(1)), stmt, frozenset(refs), m.group(2).upper(),
+                          part.group(1) if part else None))
     return nodes
 
 
-def build_marts(con, timings: dict | None = None, changed: set[str] | None = None) -> dict:
+def build_marts(con, timings: dict | None = None, changed: set[str] | dict | None = None) -> dict:
     """Create or replace the views and mart tables in the connection's default schema (idempotent).
 
     `changed` names the snapshot tables a publish changed: only statements that read them (directly or through
-    a rebuilt object) run again, plus the temporary build tables those need. None, marts built by other code or
-    a missing mart table mean a full build. `timings`, when given, receives seconds per SQL file.
+    a rebuilt object) run again, plus the temporary build tables those need. As a dict it maps each table to the
+    county codes whose rows changed (None = any): a statement marked `-- partition: county_code` then rewrites
+    only those counties' rows (and rows without a county, e.g. the city's). None, marts built by other code or a
+    missing mart table mean a full build. `timings`, when given, receives seconds per SQL file.
     Returns {"full": bool, "ran": [object names]}."""
     old_fingerprint = snapshot_fingerprint(con)
     fingerprint = code_fingerprint()
@@ -106,20 +113,33 @@ def build_marts(con, timings: dict | None = None, changed: set[str] | None = Non
     _ensure_cfg_kpi(con)
     params = {"station_all_items": station_items_sql(con), **family_codes_sql()}
     producer = {n.name: n for n in nodes}
-    stale = set(changed or ())
+    stale: dict[str, frozenset | None] = {  # object -> counties whose rows changed (None = any)
+        name: None if counties is None else frozenset(counties)
+        for name, counties in (changed.items() if isinstance(changed, dict) else ((c, None) for c in changed or ()))}
     done: set[str] = set()
+    partial: list[str] = []  # tables whose rows were rewritten for some counties only
     digests: dict[str, str] = {}
 
-    def run(node: Node) -> None:
+    def run(node: Node, counties: frozenset | None = None) -> None:
         for ref in sorted(node.refs):  # temp inputs of a rebuilt statement are rebuilt (they are gone)
             if ref in producer and producer[ref].temp and ref not in done:
                 run(producer[ref])
         stmt = node.sql
         for key, value in params.items():
             stmt = stmt.replace("{{" + key + "}}", value)
+        if counties is not None:  # rewrite only these counties' rows (and those without a county)
+            select = _AS.split(stmt[_CREATE.search(stmt).end():], 1)[1]
+            where = " OR ".join([f"{node.partition} IN ({', '.join(_lit(c) for c in sorted(counties))})"] * bool(counties)
+                                + [f"{node.partition} IS NULL"])
+            stmts = [f"DELETE FROM {node.name} WHERE {where}",
+                     f"INSERT INTO {node.name} BY NAME SELECT * FROM ({select}) _p WHERE {where}"]
+            partial.append(node.name)
+        else:
+            stmts = [stmt]
         t0 = time.perf_counter()
         try:
-            con.execute(stmt)
+            for stmt in stmts:
+                con.execute(stmt)
         except Exception as exc:  # name the file for whoever debugs a failed build
             raise RuntimeError(f"{node.file}: {exc}\n{stmt[:300]}") from exc
         if timings is not None:
@@ -130,11 +150,13 @@ def build_marts(con, timings: dict | None = None, changed: set[str] | None = Non
 
     try:
         for node in nodes:
-            if node.name in done or not (full or node.refs & stale):
+            inputs = [stale[r] for r in node.refs if r in stale]
+            if node.name in done or not (full or inputs):
                 continue
-            run(node)
+            counties = None if full or None in inputs or not node.partition else frozenset().union(*inputs)
+            run(node, counties if node.kind == "TABLE" and not node.temp else None)
             if full or node.name not in CUTOFF or digests[node.name] != old_digests.get(node.name):
-                stale.add(node.name)
+                stale[node.name] = counties
         for name in CUTOFF:  # keep the digests of the objects this build did not need
             if name not in digests and name in old_digests:
                 digests[name] = old_digests[name]
@@ -142,10 +164,14 @@ def build_marts(con, timings: dict | None = None, changed: set[str] | None = Non
         con.executemany(f"INSERT INTO {DIGESTS} VALUES (?, ?)", sorted(digests.items()))
         ran = [n.name for n in nodes if n.name in done and not n.temp]
         con.execute("CREATE OR REPLACE TABLE meta_marts AS SELECT ? AS fingerprint, current_timestamp AS built_at, "
-                    "? AS full_build, ? AS rebuilt", (fingerprint, full, ",".join(ran)))
+                    "? AS full_build, ? AS rebuilt, ? AS partial", (fingerprint, full, ",".join(ran), ",".join(partial)))
     finally:
         _drop_temp(con)
-    return {"full": full, "ran": ran}
+    return {"full": full, "ran": ran, "partial": partial}
+
+
+def _lit(value: str) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
 
 
 def family_codes_sql() -> dict[str, str]:

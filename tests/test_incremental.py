@@ -74,12 +74,12 @@ def _assert_same_as_full(p: publish.Paths, tmp_path) -> dict:
             assert names == _mart_names(inc)
             for name in names:
                 assert _content(inc, name) == _content(full, name), name
-            meta = inc.execute("SELECT full_build, rebuilt FROM meta_marts").fetchone()
+            meta = inc.execute("SELECT full_build, rebuilt, partial FROM meta_marts").fetchone()
         finally:
             inc.close()
     finally:
         full.close()
-    return {"full": meta[0], "rebuilt": set(meta[1].split(","))}
+    return {"full": meta[0], "rebuilt": set(meta[1].split(",")), "partial": set(meta[2].split(","))}
 
 
 def test_a_suggestion_batch_rebuilds_only_what_it_feeds(demo, tmp_path):
@@ -92,6 +92,7 @@ def test_a_suggestion_batch_rebuilds_only_what_it_feeds(demo, tmp_path):
     built = _assert_same_as_full(demo, tmp_path)
     assert not built["full"]
     assert {"mart_kpi_d", "kpi_base_d", "mart_handling_unit"} <= built["rebuilt"]
+    assert {"mart_kpi_d", "mart_handling_unit", "mart_township_profile"} <= built["partial"]  # one county's rows
     assert not {"kpi_base_a", "kpi_base_c", "kpi_deputy_year", "mart_points", "mart_station_item", "mart_kpi_a",
                 "mart_kpi_c"} & built["rebuilt"]
 
@@ -104,6 +105,7 @@ def test_a_points_batch_with_a_mismatch_updates_the_policy_warnings(demo, tmp_pa
     _publish(demo, "fact_deputy_points", part)
     built = _assert_same_as_full(demo, tmp_path)
     assert "mart_points" in built["rebuilt"] and "mart_handling_unit" not in built["rebuilt"]
+    assert {"mart_points", "mart_kpi_c"} <= built["partial"]
     _, con = publish.open_snapshot(demo)
     try:
         n = con.execute("SELECT count(*) FROM mart_policy_warning WHERE rule_code = 'points_mismatch'").fetchone()[0]

@@ -2,6 +2,7 @@
 -- 履职积分 per deputy and year (v_deputy_points_year materialised once, with the name if the city keeps one and
 -- whether the deputy has a 进站 item: item_name contains 进站, quantity > 0, in the active scheme). The 代表工作
 -- page reads it too (72_dep.sql); ordered so a county's rows sit together.
+-- partition: county_code
 CREATE OR REPLACE TABLE mart_points AS
 SELECT CAST(p.year AS INTEGER) AS year, p.deputy_id, n.name, p.level, p.county_code, p.township_code,
   CAST(p.total_points AS DOUBLE) AS total_points, p.grade, p.is_pass, p.items,
@@ -16,6 +17,7 @@ LEFT JOIN dim_deputy n ON n.deputy_id = p.deputy_id
 WHERE p.county_code IS NOT NULL
 ORDER BY year, county_code, total_points;
 
+-- partition: county_code
 CREATE OR REPLACE TABLE kpi_base_c AS
 SELECT 'station_coverage' AS kpi_code, u.year, u.county_code, u.township_code,
   (s.township_code IS NOT NULL)::DOUBLE AS num, 1::DOUBLE AS den, NULL::INT AS unrep, NULL::INT AS breach

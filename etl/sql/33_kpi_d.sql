@@ -1,4 +1,5 @@
 -- D 建议办理 (K23–K31). S_y = county-level suggestions assigned in y, excluding 已撤回; R_y = replied.
+-- partition: county_code
 CREATE OR REPLACE TEMP TABLE _k_sg AS
 SELECT c.year, c.county_code, coalesce(g.n, 0) AS n, coalesce(g.on_time, 0) AS on_time, coalesce(g.late, 0) AS late,
   coalesce(g.closed, 0) AS closed, coalesce(g.f2f, 0) AS f2f, coalesce(g.replied, 0) AS replied,
@@ -28,6 +29,7 @@ LEFT JOIN (
 LEFT JOIN (SELECT year, county_code, count(*) AS n_dep FROM kpi_deputy_year WHERE level = '县级' GROUP BY ALL) dp
   ON dp.year = c.year AND dp.county_code = c.county_code;
 
+-- partition: county_code
 CREATE OR REPLACE TABLE kpi_base_d AS
 SELECT 'on_time_reply_rate' AS kpi_code, year, county_code, NULL::VARCHAR AS township_code, on_time::DOUBLE AS num,
   n::DOUBLE AS den, NULL::INT AS unrep, late::INT AS breach FROM _k_sg

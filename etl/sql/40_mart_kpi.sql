@@ -51,11 +51,17 @@ SELECT kpi_code, kpi_ref, CAST(year AS INTEGER) AS year, level, unit_code, unit_
   CAST(unrep AS INTEGER) AS unreported, CAST(breach AS INTEGER) AS breach
 FROM v;
 
+-- partition: county_code
 CREATE OR REPLACE TABLE mart_kpi_a AS FROM _k_kpi_rows('kpi_base_a', {{kpi_codes_a}});
+-- partition: county_code
 CREATE OR REPLACE TABLE mart_kpi_b AS FROM _k_kpi_rows('kpi_base_b', {{kpi_codes_b}});
+-- partition: county_code
 CREATE OR REPLACE TABLE mart_kpi_c AS FROM _k_kpi_rows('kpi_base_c', {{kpi_codes_c}});
+-- partition: county_code
 CREATE OR REPLACE TABLE mart_kpi_d AS FROM _k_kpi_rows('kpi_base_d', {{kpi_codes_d}});
+-- partition: county_code
 CREATE OR REPLACE TABLE mart_kpi_e AS FROM _k_kpi_rows('kpi_base_e', {{kpi_codes_e}});
+-- partition: county_code
 CREATE OR REPLACE TABLE mart_kpi_f AS FROM _k_kpi_rows('kpi_base_f', {{kpi_codes_f}});
 
 CREATE OR REPLACE VIEW mart_kpi AS

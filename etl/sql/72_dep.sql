@@ -20,6 +20,7 @@ ORDER BY year, county_code, sort;
 -- mart_points (履职积分 per deputy and year) is built in 32_kpi_c.sql, which reads it for K19/K22.
 
 -- Histogram bins of the total (5-point bins, 0–95; 100 falls in the last bin) per county, level and year.
+-- partition: county_code
 CREATE OR REPLACE TABLE mart_points_bin AS
 SELECT year, level, county_code,
   CAST(least(greatest(floor(total_points / 5) * 5, 0), 95) AS INTEGER) AS bin_start, count(*) AS n
@@ -27,6 +28,7 @@ FROM mart_points GROUP BY ALL
 ORDER BY year, county_code, level, bin_start;
 
 -- Grade bands (履职好/较好/差) per county (is_total) and per 选区 township of the county.
+-- partition: county_code
 CREATE OR REPLACE TABLE mart_points_grade AS
 SELECT year, level, county_code, township_code, grouping(township_code) = 1 AS is_total, grade, count(*) AS n,
   sum(total_points) AS points_sum
