@@ -117,6 +117,17 @@ def test_a_points_batch_with_a_mismatch_updates_the_policy_warnings(demo, tmp_pa
     _assert_same_as_full(demo, tmp_path)
 
 
+def test_a_liuyou_batch_rewrites_only_its_county(demo, tmp_path):
+    df = _csv("fact_township_liuyou")
+    year = df["年度"].max()
+    part = df[(df["年度"] == year) & df["乡镇街道代码"].str.startswith(df["乡镇街道代码"].iloc[0][:6])].copy()
+    part.loc[part.index[:3], ["有机构", "有经费"]] = "否"  # 六有 rates and the 督导 list move
+    _publish(demo, "fact_township_liuyou", part)
+    built = _assert_same_as_full(demo, tmp_path)
+    assert {"kpi_base_a", "mart_kpi_a", "mart_org_liuyou"} <= built["partial"]
+    assert not {"kpi_base_d", "mart_points"} & built["rebuilt"]
+
+
 def test_meetings_deputies_and_a_new_year_stay_exact(demo, tmp_path):
     meetings = _csv("fact_meeting")
     last = str(max(int(y) for y in meetings["开始日期"].str[:4]))
