@@ -179,8 +179,9 @@ def _finish(p: Paths, tmp: Path, version: int, meta: dict) -> None:
                     (version, now(), meta["user"], meta["kind"], meta["reason"], meta["base"]))
         _fault("before_marts")
         _step("marts")
-        build_marts(con)
-        build_policy_warnings(con)
+        changed = meta.get("changed")  # None = everything (first build, upgrade refresh)
+        built = build_marts(con, changed=changed)
+        build_policy_warnings(con, None if built["full"] else set(changed), meta.get("batches"))
         _step("checkpoint")
         _fault("disk_full_checkpoint")
         if os.environ.get(FAULT_ENV) == "checkpoint_abort":  # a failed checkpoint is a DuckDB FatalException
@@ -296,12 +297,13 @@ def _publish(p: Paths, batch: Batch, user: str, reason: str, lock_timeout: float
             _fault("disk_full_copy")
             _fault("after_copy")
             _step("apply")
-            _apply(batch, tmp, ids, version, user)
+            counties = _apply(batch, tmp, ids, version, user)
             _step("archive")
             _archive(p, batch)
             _finish(p, tmp, version, dict(user=user, kind="publish", reason=reason, base=base,
                                           tables=",".join(batch.tables), files=",".join(f.name for f in batch.files),
-                                          lineage=store.lineage(base) + ids))
+                                          lineage=store.lineage(base) + ids, changed={**counties, "meta_batch": None},
+                                          batches=ids))
         except InjectedFault:
             _discard(tmp)
             raise
@@ -409,14 +411,25 @@ def _reason(exc: BaseException) -> str:
     return "数据库写入出错，请稍后重试或联系管理员（详情见服务器日志）。"
 
 
-def _apply(batch: Batch, tmp: Path, ids: list[int], version: int, user: str) -> None:
+def _apply(batch: Batch, tmp: Path, ids: list[int], version: int, user: str) -> dict[str, set[str] | None]:
+    """Write the batch into the new snapshot in one transaction. Returns, per table, the counties whose rows
+    were removed or added (None: not known by county, e.g. a dimension), for the incremental marts."""
     con = batch.con
     con.execute(f"ATTACH '{tmp}' AS new")
+    counties: dict[str, set[str] | None] = {}
     try:
         con.execute("BEGIN")
         for name in batch.tables:
             t = schema.BY_NAME[name]
             key_match = " AND ".join(f"s.{k} = x.{k}" for k in t.key)
+            county = _county_of(t, "x")
+            if county and t.year_column:  # counties of the rows about to go: re-uploaded keys, replaced scopes
+                sql = f"SELECT DISTINCT {county} FROM new.{name} x WHERE EXISTS (SELECT 1 FROM stg_{name} s WHERE {key_match})"
+                if batch.modes[name] == schema.REPLACE and t.county_sql:
+                    sql += f" UNION SELECT DISTINCT county_code FROM scope_{name}"
+                counties[name] = {r[0] for r in con.execute(sql).fetchall()}
+            else:
+                counties[name] = None
             con.execute(f"DELETE FROM new.{name} x WHERE EXISTS (SELECT 1 FROM stg_{name} s WHERE {key_match})")
             if batch.modes[name] == schema.REPLACE and t.county_sql:
                 county = t.county_sql.format(t="x", db="new.")
@@ -436,12 +449,26 @@ def _apply(batch: Batch, tmp: Path, ids: list[int], version: int, user: str) -> 
             con.execute("INSERT INTO new.meta_batch VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                         (ids[i], version, f.table, f.name, f.sha256, f.encoding, user, now(),
                          batch.modes.get(f.table), f.rows, warnings, scope))
+        for name, found in counties.items():  # and of the rows that came (after every table is in place)
+            if found is not None:
+                found |= {r[0] for r in con.execute(f"SELECT DISTINCT {_county_of(schema.BY_NAME[name], 'x')} "
+                                                    f"FROM new.{name} x WHERE x._batch IN ({', '.join(map(str, ids))})"
+                                                    ).fetchall()}
+                found.discard(None)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
     finally:
         con.execute("DETACH new")
+    return counties
+
+
+def _county_of(t: schema.Table, alias: str) -> str | None:
+    """SQL for the county of a row of `t` in the attached new snapshot (None: the table has no county)."""
+    if t.county_sql:
+        return t.county_sql.format(t=alias, db="new.")
+    return f"{alias}.county_code" if "county_code" in t.column_names else None
 
 
 def _archive(p: Paths, batch: Batch) -> None:
@@ -474,7 +501,7 @@ def rollback(p: Paths, version: int, user: str, reason: str) -> int:
         try:
             shutil.copyfile(source, tmp)
             _finish(p, tmp, new, dict(user=user, kind="rollback", reason=f"回滚到版本{version}：{reason}", base=base,
-                                      lineage=p.store().lineage(version)))
+                                      lineage=p.store().lineage(version), changed=set()))  # its marts match its data
         except BaseException:
             _discard(tmp)
             raise

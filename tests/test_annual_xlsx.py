@@ -45,10 +45,11 @@ def hostile_db(demo_wh, tmp_path_factory):
     con.execute(f"""UPDATE dim_county SET county_name = {names}[1 + (sort_order % {len(HOSTILE)})] || county_name""")
     con.execute(f"""UPDATE dim_township SET township_name =
         {names}[1 + (hash(township_code) % {len(HOSTILE)})::INTEGER] || township_name""")
-    con.execute("""UPDATE mart_kpi k SET unit_name = c.county_name FROM dim_county c
-                   WHERE k.level = '县' AND c.county_code = k.unit_code""")
-    con.execute("""UPDATE mart_kpi k SET unit_name = t.township_name FROM dim_township t
-                   WHERE k.level = '乡' AND t.township_code = k.unit_code""")
+    for family in "abcdef":  # mart_kpi is the union of the family tables
+        con.execute(f"""UPDATE mart_kpi_{family} k SET unit_name = c.county_name FROM dim_county c
+                       WHERE k.level = '县' AND c.county_code = k.unit_code""")
+        con.execute(f"""UPDATE mart_kpi_{family} k SET unit_name = t.township_name FROM dim_township t
+                       WHERE k.level = '乡' AND t.township_code = k.unit_code""")
     con.execute("UPDATE mart_index_total i SET county_name = c.county_name FROM dim_county c WHERE c.county_code = i.county_code")
     con.execute("UPDATE mart_warning SET message_zh = '=' || message_zh, object_id = '@' || object_id")
     con.execute("""UPDATE mart_policy_warning SET message_zh = '+' || message_zh, table_label = '-' || table_label,

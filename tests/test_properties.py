@@ -248,8 +248,8 @@ def test_publishing_the_same_upload_twice_changes_nothing_the_second_time(publis
     """Marts are derived from these tables by deterministic SQL; they are skipped here to keep the property fast
     (tests/test_publish.py covers real publishes with marts)."""
     count("publish idempotence")
-    monkeypatch.setattr("etl.marts.build_marts", lambda con, timings=None: None)
-    monkeypatch.setattr("etl.policy.build_policy_warnings", lambda con: None)
+    monkeypatch.setattr("etl.marts.build_marts", lambda con, timings=None, changed=None: {"full": True, "ran": []})
+    monkeypatch.setattr("etl.policy.build_policy_warnings", lambda con, changed=None, batches=None: None)
     monkeypatch.setattr("etl.publish._fsync", lambda path: None)  # durability is test_chaos's job, not this one's
     data = as_csv(2024, county, rows, "utf-8") if fmt == "csv" else as_xlsx(2024, county, rows)
     sigs = []

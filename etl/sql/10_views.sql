@@ -1,4 +1,5 @@
 -- Derived suggestion fields (data-model §2.3.7). due_date = assigned + reply_months (extended if approved).
+-- partition: county_code
 CREATE OR REPLACE VIEW v_suggestion AS
 WITH d AS (
   SELECT s.*,
@@ -20,6 +21,7 @@ SELECT d.*,
 FROM d;
 
 -- 履职积分 per deputy and year under the active scheme cfg_text('points_scheme') (§2.3.8).
+-- partition: county_code
 CREATE OR REPLACE VIEW v_deputy_points_year AS
 WITH r AS (SELECT * FROM cfg_points_rule WHERE scheme_id = cfg_text('points_scheme')),
 s AS (SELECT max(scheme_type) AS scheme_type, coalesce(max(base_points), 0) AS base_points FROM r),

@@ -22,7 +22,8 @@ FROM _k_years y JOIN dim_township t
   ON t.valid_from_year <= y.year AND (t.valid_to_year IS NULL OR t.valid_to_year >= y.year);
 
 -- Deputies in office on 31 December of each year (one candidate row per year of the term, then in_office).
-CREATE OR REPLACE TEMP TABLE _k_dep AS
+-- Kept in the snapshot: rebuilt only when the roster (or the set of years) changes, not for every batch.
+CREATE OR REPLACE TABLE kpi_deputy_year AS
 SELECT y.year, d.deputy_id, d.level, d.county_code,
   CASE WHEN d.level = '乡级' THEN d.township_code END AS township_code,
   coalesce(d.has_duty_archive AND (d.archive_date IS NULL OR d.archive_date <= make_date(y.year, 12, 31)), FALSE)

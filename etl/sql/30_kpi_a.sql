@@ -1,5 +1,6 @@
 -- A 组织建设 (K01–K09). Base rows: (kpi_code, year, county_code, township_code, num, den, unrep, breach);
 -- township_code NULL = county grain. A missing snapshot row counts as not met and as unreported (未填报).
+-- partition: county_code
 CREATE OR REPLACE TEMP TABLE _k_tu AS
 SELECT u.*, l.township_code IS NOT NULL AS has_l, s.township_code IS NOT NULL AS has_s,
   coalesce(l.has_organization, FALSE)::INT AS i_organization, coalesce(l.has_venue, FALSE)::INT AS i_venue,
@@ -12,6 +13,7 @@ FROM _k_unit u
 LEFT JOIN fact_township_liuyou l ON l.year = u.year AND l.township_code = u.township_code
 LEFT JOIN fact_township_staffing s ON s.year = u.year AND s.township_code = u.township_code;
 
+-- partition: county_code
 CREATE OR REPLACE TEMP TABLE _k_cb AS
 SELECT c.year, c.county_code, b.county_code IS NOT NULL AS has_b,
   coalesce(b.n_bodies, 0) AS n_bodies, coalesce(b.n_small, 0) AS n_small, coalesce(b.n_special, 0) AS n_special,
@@ -26,7 +28,8 @@ FROM _k_county c LEFT JOIN (
   FROM fact_county_body GROUP BY year, county_code
 ) b ON b.year = c.year AND b.county_code = c.county_code;
 
-CREATE OR REPLACE TEMP TABLE _k_a AS
+-- partition: county_code
+CREATE OR REPLACE TABLE kpi_base_a AS
 SELECT 'liuyou_rate' AS kpi_code, year, county_code, township_code,
   (i_organization + i_venue + i_staff + i_rules + i_equipment + i_funding = 6)::DOUBLE AS num, 1::DOUBLE AS den,
   (NOT has_l)::INT AS unrep, NULL::INT AS breach FROM _k_tu WHERE liuyou_scope

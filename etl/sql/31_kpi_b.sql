@@ -1,4 +1,5 @@
 -- B 依法履职、会议运行 (K10–K15). breach = units/sessions below a statutory floor.
+-- partition: county_code
 CREATE OR REPLACE TEMP TABLE _k_mt AS
 SELECT CAST(coalesce(year, year(start_date)) AS INTEGER) AS year, township_code,
   count(*) FILTER (WHERE event_type = '人代会') AS n_congress,
@@ -7,12 +8,14 @@ SELECT CAST(coalesce(year, year(start_date)) AS INTEGER) AS year, township_code,
 FROM fact_meeting WHERE township_code IS NOT NULL AND org_level <> '县级'
 GROUP BY ALL;
 
+-- partition: county_code
 CREATE OR REPLACE TEMP TABLE _k_um AS
 SELECT u.*, coalesce(m.n_congress, 0) AS n_congress, coalesce(m.n_presidium, 0) AS n_presidium,
   coalesce(m.n_recess, 0) AS n_recess
 FROM _k_unit u LEFT JOIN _k_mt m ON m.year = u.year AND m.township_code = u.township_code;
 
 -- 人代会 sessions: township sessions at township grain, county sessions at county grain
+-- partition: county_code
 CREATE OR REPLACE TEMP TABLE _k_sess AS
 SELECT CAST(coalesce(year, year(start_date)) AS INTEGER) AS year, county_code,
   CASE WHEN org_level <> '县级' THEN township_code END AS township_code, org_level <> '县级' AS is_township,
@@ -20,7 +23,8 @@ SELECT CAST(coalesce(year, year(start_date)) AS INTEGER) AS year, county_code,
   deputies_present < ceil(cfg('quorum_ratio') * deputies_expected - 0.05) AS inquorate
 FROM fact_meeting WHERE event_type = '人代会';
 
-CREATE OR REPLACE TEMP TABLE _k_b AS
+-- partition: county_code
+CREATE OR REPLACE TABLE kpi_base_b AS
 SELECT 'congress_held_rate' AS kpi_code, year, county_code, township_code,
   (n_congress >= cfg('township_congress_min'))::DOUBLE AS num, 1::DOUBLE AS den, NULL::INT AS unrep,
   (n_congress < cfg('township_congress_min'))::INT AS breach FROM _k_um WHERE NOT is_street

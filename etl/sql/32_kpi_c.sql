@@ -1,13 +1,24 @@
 -- C 代表工作、联络站 (K16–K22).
-CREATE OR REPLACE TEMP TABLE _k_dpts AS
-SELECT p.*, coalesce(d.has_station, FALSE) AS has_station FROM v_deputy_points_year p
-LEFT JOIN (  -- deputies with a 进站 item (item_name contains 进站, quantity > 0) in the active scheme
+-- 履职积分 per deputy and year (v_deputy_points_year materialised once, with the name if the city keeps one and
+-- whether the deputy has a 进站 item: item_name contains 进站, quantity > 0, in the active scheme). The 代表工作
+-- page reads it too (72_dep.sql); ordered so a county's rows sit together.
+-- partition: county_code
+CREATE OR REPLACE TABLE mart_points AS
+SELECT CAST(p.year AS INTEGER) AS year, p.deputy_id, n.name, p.level, p.county_code, p.township_code,
+  CAST(p.total_points AS DOUBLE) AS total_points, p.grade, p.is_pass, p.items,
+  coalesce(s.has_station, FALSE) AS has_station
+FROM v_deputy_points_year p
+LEFT JOIN (
   SELECT DISTINCT f.year, f.deputy_id, TRUE AS has_station FROM fact_deputy_points f
   JOIN cfg_points_rule r ON r.item_code = f.item_code AND r.scheme_id = cfg_text('points_scheme')
   WHERE r.item_name LIKE '%进站%' AND f.quantity > 0
-) d ON d.year = p.year AND d.deputy_id = p.deputy_id;
+) s ON s.year = p.year AND s.deputy_id = p.deputy_id
+LEFT JOIN dim_deputy n ON n.deputy_id = p.deputy_id
+WHERE p.county_code IS NOT NULL
+ORDER BY year, county_code, total_points;
 
-CREATE OR REPLACE TEMP TABLE _k_c AS
+-- partition: county_code
+CREATE OR REPLACE TABLE kpi_base_c AS
 SELECT 'station_coverage' AS kpi_code, u.year, u.county_code, u.township_code,
   (s.township_code IS NOT NULL)::DOUBLE AS num, 1::DOUBLE AS den, NULL::INT AS unrep, NULL::INT AS breach
   FROM _k_unit u LEFT JOIN (SELECT DISTINCT year, township_code FROM _k_station WHERE station_level = '乡镇级') s
@@ -20,13 +31,13 @@ UNION ALL SELECT 'opinion_closure_rate', year, county_code, township_code, coale
   coalesce(sum(opinions_collected), 0), NULL, NULL FROM _k_station WHERE reported GROUP BY ALL
 -- K19 in-office county deputies with a 进站 record
 UNION ALL SELECT 'deputy_station_rate', d.year, d.county_code, NULL, count(*) FILTER (WHERE p.has_station), count(*), NULL, NULL
-  FROM _k_dep d LEFT JOIN _k_dpts p ON p.year = d.year AND p.deputy_id = d.deputy_id
+  FROM kpi_deputy_year d LEFT JOIN mart_points p ON p.year = d.year AND p.deputy_id = d.deputy_id
   WHERE d.level = '县级' GROUP BY ALL
 -- K21 both levels; township grain = 乡级 deputies of the township
 UNION ALL SELECT 'archive_rate', year, county_code, township_code, count(*) FILTER (WHERE archived), count(*), NULL, NULL
-  FROM _k_dep GROUP BY ALL
+  FROM kpi_deputy_year GROUP BY ALL
 -- K22 over deputies with a points row
 UNION ALL SELECT 'points_pass_rate', year, county_code, CASE WHEN level = '乡级' THEN township_code END,
-  count(*) FILTER (WHERE is_pass), count(*), NULL, NULL FROM _k_dpts WHERE county_code IS NOT NULL GROUP BY ALL
+  count(*) FILTER (WHERE is_pass), count(*), NULL, NULL FROM mart_points GROUP BY ALL
 UNION ALL SELECT 'points_avg', year, county_code, CASE WHEN level = '乡级' THEN township_code END,
-  sum(total_points), count(*), NULL, NULL FROM _k_dpts WHERE county_code IS NOT NULL GROUP BY ALL;
+  sum(total_points), count(*), NULL, NULL FROM mart_points GROUP BY ALL;

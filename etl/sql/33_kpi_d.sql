@@ -1,4 +1,5 @@
 -- D 建议办理 (K23–K31). S_y = county-level suggestions assigned in y, excluding 已撤回; R_y = replied.
+-- partition: county_code
 CREATE OR REPLACE TEMP TABLE _k_sg AS
 SELECT c.year, c.county_code, coalesce(g.n, 0) AS n, coalesce(g.on_time, 0) AS on_time, coalesce(g.late, 0) AS late,
   coalesce(g.closed, 0) AS closed, coalesce(g.f2f, 0) AS f2f, coalesce(g.replied, 0) AS replied,
@@ -25,10 +26,11 @@ LEFT JOIN (
   FROM v_suggestion WHERE level = '县级' AND status IS DISTINCT FROM '已撤回'
   GROUP BY ALL
 ) g ON g.year = c.year AND g.county_code = c.county_code
-LEFT JOIN (SELECT year, county_code, count(*) AS n_dep FROM _k_dep WHERE level = '县级' GROUP BY ALL) dp
+LEFT JOIN (SELECT year, county_code, count(*) AS n_dep FROM kpi_deputy_year WHERE level = '县级' GROUP BY ALL) dp
   ON dp.year = c.year AND dp.county_code = c.county_code;
 
-CREATE OR REPLACE TEMP TABLE _k_d AS
+-- partition: county_code
+CREATE OR REPLACE TABLE kpi_base_d AS
 SELECT 'on_time_reply_rate' AS kpi_code, year, county_code, NULL::VARCHAR AS township_code, on_time::DOUBLE AS num,
   n::DOUBLE AS den, NULL::INT AS unrep, late::INT AS breach FROM _k_sg
 UNION ALL SELECT 'closure_rate', year, county_code, NULL, closed, n, NULL, NULL FROM _k_sg

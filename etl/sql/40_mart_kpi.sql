@@ -1,35 +1,30 @@
 -- mart_kpi: every KPI for the city, each county and (where defined) each township, for every year with data.
+-- Built per KPI family: mart_kpi_a..f from kpi_base_a..f (30–35_kpi_*.sql) and the family's codes (indicators.py),
+-- so a publish rebuilds only the families whose inputs changed; mart_kpi is their union.
 -- Base rows are unique per (kpi_code, year, county_code, township_code); township_code NULL = county grain.
-CREATE OR REPLACE TEMP VIEW _k_base AS
-SELECT * FROM _k_a UNION ALL BY NAME SELECT * FROM _k_b UNION ALL BY NAME SELECT * FROM _k_c
-UNION ALL BY NAME SELECT * FROM _k_d UNION ALL BY NAME SELECT * FROM _k_e UNION ALL BY NAME SELECT * FROM _k_f;
-
--- county totals, then the city from the counties (hierarchical, cheaper than GROUPING SETS)
-CREATE OR REPLACE TEMP TABLE _k_cty AS
-SELECT kpi_code, year, county_code, sum(num) AS num, sum(den) AS den, sum(unrep) AS unrep, sum(breach) AS breach
-FROM _k_base GROUP BY kpi_code, year, county_code;
-
-CREATE OR REPLACE TEMP TABLE _k_city AS
-SELECT kpi_code, year, sum(num) AS num, sum(den) AS den, sum(unrep) AS unrep, sum(breach) AS breach
-FROM _k_cty GROUP BY kpi_code, year;
-
-CREATE OR REPLACE TABLE mart_kpi AS
-WITH k AS (SELECT *, string_split(coalesce(levels, '市/县'), '/') AS lv FROM cfg_kpi),
+CREATE OR REPLACE TEMP MACRO _k_kpi_rows(base, codes) AS TABLE
+WITH b AS (SELECT * FROM query_table(base)),
+cty AS (  -- county totals, then the city from the counties (hierarchical, cheaper than GROUPING SETS)
+  SELECT kpi_code, year, county_code, sum(num) AS num, sum(den) AS den, sum(unrep) AS unrep, sum(breach) AS breach
+  FROM b GROUP BY kpi_code, year, county_code),
+tot AS (SELECT kpi_code, year, sum(num) AS num, sum(den) AS den, sum(unrep) AS unrep, sum(breach) AS breach
+  FROM cty GROUP BY kpi_code, year),
+k AS (SELECT *, string_split(coalesce(levels, '市/县'), '/') AS lv FROM cfg_kpi WHERE list_contains(codes, kpi_code)),
 city AS (SELECT coalesce(min(city_code), '000000') AS code, coalesce(min(city_name), '全市') AS name FROM dim_city),
 rows AS (  -- city and county rows always exist (NULL value = no data); township rows only where defined
   SELECT k.kpi_code, y.year, '市' AS level, city.code AS unit_code, city.name AS unit_name, NULL::VARCHAR AS county_code,
     r.num, r.den, r.unrep, r.breach
   FROM k CROSS JOIN _k_years y CROSS JOIN city
-  LEFT JOIN _k_city r ON r.kpi_code = k.kpi_code AND r.year = y.year
+  LEFT JOIN tot r ON r.kpi_code = k.kpi_code AND r.year = y.year
   WHERE list_contains(k.lv, '市')
   UNION ALL
   SELECT k.kpi_code, y.year, '县', c.county_code, c.county_name, c.county_code, r.num, r.den, r.unrep, r.breach
   FROM k CROSS JOIN _k_years y CROSS JOIN dim_county c
-  LEFT JOIN _k_cty r ON r.kpi_code = k.kpi_code AND r.year = y.year AND r.county_code = c.county_code
+  LEFT JOIN cty r ON r.kpi_code = k.kpi_code AND r.year = y.year AND r.county_code = c.county_code
   WHERE list_contains(k.lv, '县')
   UNION ALL
   SELECT b.kpi_code, b.year, '乡', b.township_code, t.township_name, b.county_code, b.num, b.den, b.unrep, b.breach
-  FROM _k_base b JOIN k ON k.kpi_code = b.kpi_code AND list_contains(k.lv, '乡')
+  FROM b JOIN k ON k.kpi_code = b.kpi_code AND list_contains(k.lv, '乡')
   LEFT JOIN dim_township t ON t.township_code = b.township_code
   WHERE b.township_code IS NOT NULL AND b.den > 0
 ),
@@ -55,3 +50,24 @@ SELECT kpi_code, kpi_ref, CAST(year AS INTEGER) AS year, level, unit_code, unit_
   END AS status,
   CAST(unrep AS INTEGER) AS unreported, CAST(breach AS INTEGER) AS breach
 FROM v;
+
+-- partition: county_code
+CREATE OR REPLACE TABLE mart_kpi_a AS FROM _k_kpi_rows('kpi_base_a', {{kpi_codes_a}});
+-- partition: county_code
+CREATE OR REPLACE TABLE mart_kpi_b AS FROM _k_kpi_rows('kpi_base_b', {{kpi_codes_b}});
+-- partition: county_code
+CREATE OR REPLACE TABLE mart_kpi_c AS FROM _k_kpi_rows('kpi_base_c', {{kpi_codes_c}});
+-- partition: county_code
+CREATE OR REPLACE TABLE mart_kpi_d AS FROM _k_kpi_rows('kpi_base_d', {{kpi_codes_d}});
+-- partition: county_code
+CREATE OR REPLACE TABLE mart_kpi_e AS FROM _k_kpi_rows('kpi_base_e', {{kpi_codes_e}});
+-- partition: county_code
+CREATE OR REPLACE TABLE mart_kpi_f AS FROM _k_kpi_rows('kpi_base_f', {{kpi_codes_f}});
+
+CREATE OR REPLACE VIEW mart_kpi AS
+SELECT * FROM mart_kpi_a
+UNION ALL SELECT * FROM mart_kpi_b
+UNION ALL SELECT * FROM mart_kpi_c
+UNION ALL SELECT * FROM mart_kpi_d
+UNION ALL SELECT * FROM mart_kpi_e
+UNION ALL SELECT * FROM mart_kpi_f;

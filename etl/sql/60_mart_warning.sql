@@ -1,4 +1,5 @@
 -- 预警清单: statutory-floor breaches, each naming the unit (K10, K15, K23).
+-- partition: county_code
 CREATE OR REPLACE TABLE mart_warning AS
 SELECT u.year, u.county_code, u.township_code, 'K10' AS kpi_ref, 'no_congress' AS code,
   format('{}{}{}年未召开乡镇人民代表大会（地方组织法第十四条：每年至少举行一次）',

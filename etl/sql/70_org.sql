@@ -1,6 +1,7 @@
 -- 组织建设 page marts (K01 matrix, K02 body composition). Uses the build's temp frame (_k_years, _k_unit).
 
 -- One row per township-level unit and year in the 六有 scope: the six items (NULL = 未填报), items met, all met.
+-- partition: county_code
 CREATE OR REPLACE TABLE mart_org_liuyou AS
 SELECT CAST(u.year AS INTEGER) AS year, u.county_code, u.township_code, t.township_name, t.unit_type, t.category,
   c.county_name, c.sort_order AS county_sort,
@@ -16,6 +17,7 @@ LEFT JOIN fact_township_liuyou l ON l.year = u.year AND l.township_code = u.town
 WHERE NOT u.is_street OR cfg('include_streets_in_liuyou') = 1;
 
 -- County bodies per county and year: composition by staff size (K02 denominators exclude shared-staff bodies).
+-- partition: county_code
 CREATE OR REPLACE TABLE mart_org_body AS
 SELECT CAST(c.year AS INTEGER) AS year, c.county_code,
   count(b.body_name) AS n_rows,

@@ -1,6 +1,7 @@
 -- 依法履职 page marts: per township-year meeting summary and one row per 人代会 (K10–K15).
 -- Reuses the build's temp frame (_k_um counts, _k_sess sessions) so the counts equal mart_kpi.
 
+-- partition: county_code
 CREATE OR REPLACE TABLE mart_org_meeting AS
 WITH s AS (
   SELECT year, township_code,
@@ -28,6 +29,7 @@ JOIN dim_township t ON t.township_code = u.township_code
 JOIN dim_county c ON c.county_code = u.county_code
 LEFT JOIN s ON s.year = u.year AND s.township_code = u.township_code;
 
+-- partition: county_code
 CREATE OR REPLACE TABLE mart_org_session AS
 SELECT m.event_id, CAST(coalesce(m.year, year(m.start_date)) AS INTEGER) AS year, m.org_level, m.county_code,
   CASE WHEN m.org_level <> '县级' THEN m.township_code END AS township_code, c.county_name,

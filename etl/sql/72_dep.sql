@@ -17,16 +17,10 @@ FROM u JOIN cfg_station_standard c ON c.item_code = u.item_code
 GROUP BY ALL
 ORDER BY year, county_code, sort;
 
--- 履职积分 per deputy and year (v_deputy_points_year materialised, with the name if the city keeps one).
--- Read from _k_dpts (32_kpi_c.sql: the same view's rows, already computed once) instead of the view again.
-CREATE OR REPLACE TABLE mart_points AS
-SELECT CAST(p.year AS INTEGER) AS year, p.deputy_id, d.name, p.level, p.county_code, p.township_code,
-  CAST(p.total_points AS DOUBLE) AS total_points, p.grade, p.is_pass, p.items
-FROM _k_dpts p LEFT JOIN dim_deputy d ON d.deputy_id = p.deputy_id
-WHERE p.county_code IS NOT NULL
-ORDER BY year, county_code, total_points;
+-- mart_points (履职积分 per deputy and year) is built in 32_kpi_c.sql, which reads it for K19/K22.
 
 -- Histogram bins of the total (5-point bins, 0–95; 100 falls in the last bin) per county, level and year.
+-- partition: county_code
 CREATE OR REPLACE TABLE mart_points_bin AS
 SELECT year, level, county_code,
   CAST(least(greatest(floor(total_points / 5) * 5, 0), 95) AS INTEGER) AS bin_start, count(*) AS n
@@ -34,6 +28,7 @@ FROM mart_points GROUP BY ALL
 ORDER BY year, county_code, level, bin_start;
 
 -- Grade bands (履职好/较好/差) per county (is_total) and per 选区 township of the county.
+-- partition: county_code
 CREATE OR REPLACE TABLE mart_points_grade AS
 SELECT year, level, county_code, township_code, grouping(township_code) = 1 AS is_total, grade, count(*) AS n,
   sum(total_points) AS points_sum

@@ -2,6 +2,7 @@
 -- rates use the KPI denominators (S_y = all, R_y = replied, evaluated = has a final satisfaction).
 
 -- Counts by year, level, county, category and result class: the by-county, by-category and A/B/C/D charts.
+-- partition: county_code
 CREATE OR REPLACE TABLE mart_suggestion_class AS
 SELECT CAST(year AS INTEGER) AS year, level, county_code, coalesce(category, '其他') AS category,
   count(*) AS n,
@@ -25,6 +26,7 @@ GROUP BY ALL
 ORDER BY year, level, county_code, category;
 
 -- Handling units (主办单位) per year and level: 件数, 按期答复率, 满意率 (strict and broad), 解决率.
+-- partition: county_code
 CREATE OR REPLACE TABLE mart_handling_unit AS
 WITH g AS (
   SELECT CAST(s.year AS INTEGER) AS year, s.level, s.handling_unit_id AS unit_id, s.county_code,
@@ -53,6 +55,7 @@ ORDER BY g.year, g.county_code, g.unit_id, g.level;
 
 -- Late replies (K23 [L] floor): one row per suggestion answered after its due date or unanswered and past due
 -- on 31 Dec of its year.
+-- partition: county_code
 CREATE OR REPLACE TABLE mart_late_reply AS
 SELECT CAST(s.year AS INTEGER) AS year, s.level, s.county_code, s.township_code, s.suggestion_id, s.title,
   s.category, s.handling_unit_id, coalesce(h.unit_name, s.handling_unit_id) AS unit_name, s.assigned_date,

@@ -2,6 +2,7 @@
 -- key figures of the township profile and of a county's township table. Meeting and station counts reuse the KPI
 -- frames (_k_um, _k_sess, _k_station), so they equal K10–K17 by construction. Missing snapshot rows stay NULL
 -- (未填报) in the flag columns and count as not met in liuyou_items / liuyou_all.
+-- partition: county_code
 CREATE OR REPLACE TABLE mart_township_profile AS
 WITH ses AS (  -- township 人代会: regular sessions (换届 reported apart, as K12) and attendance over all sessions
   SELECT year, township_code,
