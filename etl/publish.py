@@ -572,7 +572,7 @@ def build(p: Paths, source: Path = DEMO_DIR, user: str = "系统", reason: str =
     if not files:
         raise EtlError(f"目录 {source} 中没有 CSV/xlsx 文件。")
     init_warehouse(p, user)
-    batch = validate(p, [(f.name, f.read_bytes()) for f in files])
+    batch = validate(p, [(f.name, f) for f in files])  # paths: each file is read only while it is staged
     try:
         return publish(p, batch, user, reason or f"由 {Path(source).name} 目录建立")
     finally:
