@@ -309,7 +309,7 @@ def _check(con, files: list[FileReport], snapshot, modes, county=None) -> None:
             if c.derived_from:
                 con.execute(f"UPDATE stg_{name} SET {c.name} = year({c.derived_from}) WHERE {c.name} IS NULL")
     _current_views(con, by_table, modes)
-    sqlfuncs.install(con, "cur_cfg_rule")
+    sqlfuncs.install(con, "cur_cfg_rule", inline=True)  # values fixed for the checks: literal, not a lookup
     for name in by_table:
         _check_table(con, schema.BY_NAME[name], snapshot is not None)
         if county:
