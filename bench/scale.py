@@ -163,21 +163,17 @@ def _county_publish(p, table: str, label: str) -> dict:
     timing: dict[str, float] = {}
     build, warn = marts.build_marts, policy.build_policy_warnings
 
-    def timed_marts(con, timings=None, changed=None):
-        t0 = time.perf_counter()
-        try:
-            return build(con, timings, changed)
-        finally:
-            timing["marts_seconds"] = time.perf_counter() - t0
+    def timed(fn, key: str):
+        def wrapper(*args, **kwargs):
+            t0 = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                timing[key] = time.perf_counter() - t0
+        return wrapper
 
-    def timed_policy(con, changed=None, batches=None):
-        t0 = time.perf_counter()
-        try:
-            return warn(con, changed, batches)
-        finally:
-            timing["policy_seconds"] = time.perf_counter() - t0
-
-    marts.build_marts, policy.build_policy_warnings = timed_marts, timed_policy
+    marts.build_marts = timed(build, "marts_seconds")
+    policy.build_policy_warnings = timed(warn, "policy_seconds")
     try:
         t0 = time.perf_counter()
         batch = publish.validate(p, [(f"{table}_{code}_{year}.csv", data)], table)
