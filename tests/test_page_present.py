@@ -124,3 +124,10 @@ def test_the_colour_legend_is_words_not_markup():
     text = legend(spec)
     assert "<" not in text and "style" not in text
     assert text == "颜色：绿色＝达标 · 橙色＝接近目标 · 朱红＝未达标 · 灰色＝无目标"
+
+
+def test_long_column_labels_wrap_instead_of_running_into_each_other():
+    from pages._common.present import wrap
+    assert wrap("党委领导与保障（10分）") == "党委领导<br>与保障<br>（10分）"
+    assert wrap("组织建设（25分）") == "组织建设<br>（25分）"
+    assert wrap("澜城区") == "澜城区"

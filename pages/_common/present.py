@@ -109,9 +109,14 @@ def legend(spec: ChartSpec) -> str:
 COLOR_NAMES = {"#009E73": "绿色", "#E69F00": "橙色", "#D55E00": "朱红", "#8C8C8C": "灰色"}  # etl.fmt.STATUS_COLOR
 
 
-def wrap(label: str) -> str:
-    """Column labels under the bars: a long one breaks before its bracket instead of being tilted."""
-    return label.replace("（", "<br>（", 1) if len(label) > 6 else label
+def wrap(label: str, width: int = 4) -> str:
+    """Column labels under the bars: a long one breaks before its bracket, and a name longer than `width`
+    characters into lines of `width` (党委领导<br>与保障), instead of running into its neighbours."""
+    if len(label) <= 6:
+        return label
+    name, bracket, rest = label.partition("（")
+    lines = [name[i:i + width] for i in range(0, len(name), width)] + ([bracket + rest] if bracket else [])
+    return "<br>".join(lines)
 
 
 def _points(slide: Slide) -> None:
