@@ -194,8 +194,12 @@ def enum_values(domain: str) -> tuple[str, ...]:
     return tuple(v for v, _ in ENUMS[domain])
 
 
-def ddl(table: Table, schema: str = "") -> str:
-    """CREATE TABLE from the registry; PK and range CHECKs are a second line of defence."""
+def ddl(table: Table, schema: str = "", name: str | None = None) -> str:
+    """CREATE TABLE from the registry; range CHECKs and NOT NULL keys are a second line of defence.
+    Uploadable tables carry no PRIMARY KEY: DuckDB must hold a key's whole index in memory to commit
+    (a nation-scale load ran out of it). Their keys are unique by validation (duplicate_key), by publish
+    (rows with a re-sent key are deleted first) and by a spillable check before commit (publish._apply).
+    The small tables only the code writes keep theirs."""
     prefix = f"{schema}." if schema else ""
     parts = []
     for c in table.columns:
@@ -205,9 +209,10 @@ def ddl(table: Table, schema: str = "") -> str:
         if c.max is not None and c.kind in (INT, DEC):
             checks.append(f"{c.name} <= {c.max}")
         check = f" CHECK ({' AND '.join(checks)})" if checks else ""
-        parts.append(f"{c.name} {c.sql_type}{check}")
+        not_null = " NOT NULL" if c.name in table.key else ""
+        parts.append(f"{c.name} {c.sql_type}{not_null}{check}")
     if table.uploadable:
         parts += [f"{c.name} {c.sql_type}" for c in LINEAGE]
-    if table.key:
+    elif table.key:
         parts.append(f"PRIMARY KEY ({', '.join(table.key)})")
-    return f"CREATE TABLE IF NOT EXISTS {prefix}{table.name} (\n  " + ",\n  ".join(parts) + "\n)"
+    return f"CREATE TABLE IF NOT EXISTS {prefix}{name or table.name} (\n  " + ",\n  ".join(parts) + "\n)"

@@ -11,6 +11,22 @@ def create_schema(con) -> None:
         con.execute(schema.ddl(table))
 
 
+def drop_upload_keys(con) -> list[str]:
+    """Snapshots written before uploadable tables lost their PRIMARY KEY (see schema.ddl) get them rebuilt
+    without it, rows unchanged, so a large commit need not hold the key index in memory. Returns the tables."""
+    have = {r[0] for r in con.execute("SELECT table_name FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY' "
+                                      "AND database_name = current_database() AND schema_name = 'main'").fetchall()}
+    done = []
+    for table in schema.SNAPSHOT_TABLES:
+        if table.uploadable and table.name in have:
+            con.execute(schema.ddl(table, name=f"_rekey_{table.name}"))
+            con.execute(f"INSERT INTO _rekey_{table.name} BY NAME SELECT * FROM {table.name}")
+            con.execute(f"DROP TABLE {table.name}")
+            con.execute(f"ALTER TABLE _rekey_{table.name} RENAME TO {table.name}")
+            done.append(table.name)
+    return done
+
+
 def seed_config(con) -> None:
     """Default cfg_ rows from the registries; an administrator may edit them later."""
     con.execute("DELETE FROM cfg_enum")

@@ -168,6 +168,64 @@ def test_marts_built_by_older_code_are_refreshed_once_with_identical_data(wh, mo
     assert publish.versions(wh)[0]["kind"] == "refresh"
 
 
+def _keys(con) -> set[str]:
+    return {r[0] for r in con.execute("SELECT table_name FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY' "
+                                      "AND database_name = current_database()").fetchall()}
+
+
+def test_uploaded_tables_have_no_key_index_but_their_keys_may_not_be_null(wh):
+    """A PRIMARY KEY's index must fit in memory at commit (a nation-scale load ran out of it): uploadable
+    tables go without, the small code-written tables keep theirs, and key columns still refuse NULL."""
+    _, con = publish.open_snapshot(wh)
+    try:
+        keyed = _keys(con)
+    finally:
+        con.close()
+    assert not keyed & {t.name for t in schema.SNAPSHOT_TABLES if t.uploadable}
+    assert {"meta_version", "meta_batch", "cfg_rule"} <= keyed
+    con = duckdb.connect()
+    con.execute(schema.ddl(schema.BY_NAME["fact_county_body"]))
+    with pytest.raises(duckdb.ConstraintException, match="NOT NULL"):
+        con.execute("INSERT INTO fact_county_body (year, county_code, body_name) VALUES (2024, NULL, '办公室')")
+
+
+def test_a_doubled_key_that_slipped_past_validation_is_caught_before_commit(wh):
+    """The second line of defence without an index: a GROUP BY over the rows sharing the batch's keys."""
+    before = state(wh)
+    files_before = sorted(f.name for f in wh.warehouse.iterdir())
+    batch = publish.validate(wh, [("机构.csv", BODY.encode("utf-8-sig"))])
+    assert batch.ok
+    batch.con.execute("INSERT INTO stg_fact_county_body SELECT * FROM stg_fact_county_body")  # a validation bug
+    with pytest.raises(publish.PublishFailed, match="县人大常委会机构与人员.*发布前核对") as failed:
+        publish.publish(wh, batch, "测试")
+    batch.close()
+    assert "990102" in str(failed.value) and "办公室" in str(failed.value)
+    assert state(wh) == before
+    assert sorted(f.name for f in wh.warehouse.iterdir() if not f.name.startswith("CURRENT.tmp")) == files_before
+
+
+def test_a_snapshot_with_the_old_key_indexes_is_rebuilt_without_them_rows_unchanged(wh):
+    v0, sig0 = state(wh)
+    con = duckdb.connect(str(wh.snapshot(v0)))
+    for name in ("fact_suggestion", "fact_county_body", "dim_county"):   # as versions before this change wrote them
+        t = schema.BY_NAME[name]
+        con.execute(schema.ddl(t, name="_old")[:-2] + f",\n  PRIMARY KEY ({', '.join(t.key)})\n)")
+        con.execute(f"INSERT INTO _old BY NAME SELECT * FROM {name}")
+        con.execute(f"DROP TABLE {name}")
+        con.execute(f"ALTER TABLE _old RENAME TO {name}")
+    assert {"fact_suggestion", "fact_county_body", "dim_county"} <= _keys(con)
+    con.close()
+    v1 = load(wh)
+    _, con = publish.open_snapshot(wh, v1)
+    try:
+        assert not _keys(con) & {t.name for t in schema.SNAPSHOT_TABLES if t.uploadable}
+        assert con.execute("SELECT full_build FROM meta_marts").fetchone()[0]
+        sig1 = warehouse.signature(con)
+    finally:
+        con.close()
+    assert {t: sig1[t] for t in ("fact_suggestion", "dim_county")} == {t: sig0[t] for t in ("fact_suggestion", "dim_county")}
+
+
 def test_an_app_store_from_an_older_version_is_migrated(tmp_path):
     import sqlite3
     path = tmp_path / "app.sqlite"
