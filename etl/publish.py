@@ -15,6 +15,7 @@ import shutil
 import sqlite3
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -180,6 +181,8 @@ def _finish(p: Paths, tmp: Path, version: int, meta: dict) -> None:
         _fault("before_marts")
         _step("marts")
         changed = meta.get("changed")  # None = everything (first build, upgrade refresh)
+        if warehouse.drop_upload_keys(con):  # a snapshot from before the keys went: rebuild everything
+            changed = None
         built = build_marts(con, changed=changed)
         build_policy_warnings(con, None if built["full"] else set(changed), meta.get("batches"))
         _step("checkpoint")
@@ -191,6 +194,8 @@ def _finish(p: Paths, tmp: Path, version: int, meta: dict) -> None:
         con.close()
     _step("fsync")
     _fsync(tmp)
+    if meta.get("before_rename"):
+        meta["before_rename"]()  # e.g. the upload archive must be complete before the version goes live
     final = p.snapshot(version)
     _step("rename")
     os.rename(tmp, final)
@@ -299,12 +304,13 @@ def _publish(p: Paths, batch: Batch, user: str, reason: str, lock_timeout: float
             _step("apply")
             counties = _apply(batch, tmp, ids, version, user)
             _step("archive")
-            _archive(p, batch)
-            _finish(p, tmp, version, dict(user=user, kind="publish", reason=reason, base=base,
-                                          tables=",".join(batch.tables), files=",".join(f.name for f in batch.files),
-                                          lineage=store.lineage(base) + ids, changed={**counties, "meta_batch": None},
-                                          batches=ids))
-        except InjectedFault:
+            with ThreadPoolExecutor(1) as pool:  # files are hashed and written while the marts build
+                archived = pool.submit(_archive, p, batch)
+                _finish(p, tmp, version, dict(user=user, kind="publish", reason=reason, base=base,
+                                              tables=",".join(batch.tables), files=",".join(f.name for f in batch.files),
+                                              lineage=store.lineage(base) + ids, changed={**counties, "meta_batch": None},
+                                              batches=ids, before_rename=archived.result))
+        except (InjectedFault, PublishFailed):
             _discard(tmp)
             raise
         except (duckdb.Error, OSError, sqlite3.Error) as exc:  # e.g. a full disk: nothing was published
@@ -439,6 +445,7 @@ def _apply(batch: Batch, tmp: Path, ids: list[int], version: int, user: str) -> 
             batch_of = "CASE _file " + " ".join(f"WHEN {i} THEN {ids[i]}" for i in files) + " END"
             cols = ", ".join(t.column_names)
             con.execute(f"INSERT INTO new.{name} ({cols}, _batch, _row) SELECT {cols}, {batch_of}, _row FROM stg_{name}")
+            _unique_keys(con, t, key_match)
             _fault("mid_apply")
         for i, f in enumerate(batch.files):
             scope = ""
@@ -462,6 +469,18 @@ def _apply(batch: Batch, tmp: Path, ids: list[int], version: int, user: str) -> 
     finally:
         con.execute("DETACH new")
     return counties
+
+
+def _unique_keys(con, t: schema.Table, key_match: str) -> None:
+    """The second line of defence for keys (the tables have no PRIMARY KEY, see schema.ddl): among the rows
+    sharing a key with the batch, none may be doubled. A spillable GROUP BY, not an in-memory index."""
+    keys = ", ".join(f"x.{k}" for k in t.key)
+    dup = con.execute(f"SELECT {keys} FROM new.{t.name} x WHERE EXISTS (SELECT 1 FROM stg_{t.name} s WHERE {key_match}) "
+                      f"GROUP BY ALL HAVING count(*) > 1 LIMIT 1").fetchone()
+    if dup:
+        shown = "，".join(f"{t.column(k).header}“{v}”" for k, v in zip(t.key, dup))
+        raise PublishFailed(f"“{t.label}”中{shown}的记录会出现不止一次（发布前核对）。这说明校验有遗漏，"
+                            "请把文件交给系统管理员。")
 
 
 def _county_of(t: schema.Table, alias: str) -> str | None:
