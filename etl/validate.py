@@ -157,6 +157,9 @@ def stage_config() -> dict[str, str]:
     _clear_stale(base)
     return {"memory_limit": f"{stage_memory_mb()}MB", "temp_directory": str(base / f"{os.getpid()}_{uuid.uuid4().hex}"),
             "preserve_insertion_order": "false",   # staged rows carry _file/_row; nothing reads them in order
+            # a scratch database is thrown away: an automatic checkpoint would only compress the staged
+            # tables (1.6 s of a 15 s province load, peak memory unchanged)
+            "checkpoint_threshold": "1TB",
             "autoinstall_known_extensions": "false", "autoload_known_extensions": "false"}
 
 
@@ -380,11 +383,14 @@ def _check_table(con, t: schema.Table, has_warehouse: bool) -> None:
         key = ", ".join(t.key)
         not_null = " AND ".join(f"{k} IS NOT NULL" for k in t.key)
         heads = "+".join(t.column(k).header for k in t.key)
+        # keys seen twice are found by a cheap GROUP BY; only their rows get the window listing the others
+        same = " AND ".join(f"s.{k} = d.{k}" for k in t.key)
         sqls.append(f"SELECT _file, _row, '{t.key[-1]}', 'duplicate_key', 'error', CAST({t.key[-1]} AS VARCHAR), "
                     f"'与第' || others || '行重复（{heads}相同），同一记录只能出现一次。' FROM ("
-                    f"SELECT _file, _row, {key}, count(*) OVER w2 AS n, "
+                    f"SELECT _file, _row, {key}, "
                     f"array_to_string(list_sort(list_filter(list(_row) OVER w2, lambda x: x <> _row)), '、') AS others "
-                    f"FROM stg_{t.name} WHERE {not_null} WINDOW w2 AS (PARTITION BY {key})) WHERE n > 1")
+                    f"FROM stg_{t.name} s SEMI JOIN (SELECT {key} FROM stg_{t.name} WHERE {not_null} GROUP BY ALL "
+                    f"HAVING count(*) > 1) d ON {same} WINDOW w2 AS (PARTITION BY {key}))")
         if has_warehouse and t.county_sql and t.year_column not in t.key and len(t.key) == 1:
             k = t.key[0]
             sqls.append(f"SELECT t._file, t._row, '{k}', 'key_in_other_county', 'error', t.{k}, "
