@@ -445,7 +445,7 @@ def _apply(batch: Batch, tmp: Path, ids: list[int], version: int, user: str) -> 
             batch_of = "CASE _file " + " ".join(f"WHEN {i} THEN {ids[i]}" for i in files) + " END"
             cols = ", ".join(t.column_names)
             con.execute(f"INSERT INTO new.{name} ({cols}, _batch, _row) SELECT {cols}, {batch_of}, _row FROM stg_{name}")
-            _unique_keys(con, t, key_match)
+            _unique_keys(con, t, key_match, ids)
             _fault("mid_apply")
         for i, f in enumerate(batch.files):
             scope = ""
@@ -471,12 +471,15 @@ def _apply(batch: Batch, tmp: Path, ids: list[int], version: int, user: str) -> 
     return counties
 
 
-def _unique_keys(con, t: schema.Table, key_match: str) -> None:
-    """The second line of defence for keys (the tables have no PRIMARY KEY, see schema.ddl): among the rows
-    sharing a key with the batch, none may be doubled. A spillable GROUP BY, not an in-memory index."""
+def _unique_keys(con, t: schema.Table, key_match: str, ids: list[int]) -> None:
+    """The second line of defence for keys (the tables have no PRIMARY KEY, see schema.ddl), spillable
+    instead of an in-memory index: the batch's rows have distinct keys (GROUP BY), and no earlier row with
+    one of those keys is left (the earlier snapshot's keys were distinct by the same check)."""
     keys = ", ".join(f"x.{k}" for k in t.key)
-    dup = con.execute(f"SELECT {keys} FROM new.{t.name} x WHERE EXISTS (SELECT 1 FROM stg_{t.name} s WHERE {key_match}) "
-                      f"GROUP BY ALL HAVING count(*) > 1 LIMIT 1").fetchone()
+    dup = con.execute(f"SELECT {keys} FROM stg_{t.name} x GROUP BY ALL HAVING count(*) > 1 LIMIT 1").fetchone()
+    dup = dup or con.execute(f"SELECT {keys} FROM new.{t.name} x WHERE coalesce(x._batch, -1) NOT IN "
+                             f"({', '.join(map(str, ids))}) AND EXISTS (SELECT 1 FROM stg_{t.name} s WHERE {key_match}) "
+                             f"LIMIT 1").fetchone()
     if dup:
         shown = "，".join(f"{t.column(k).header}“{v}”" for k, v in zip(t.key, dup))
         raise PublishFailed(f"“{t.label}”中{shown}的记录会出现不止一次（发布前核对）。这说明校验有遗漏，"

@@ -18,6 +18,7 @@ import re
 import shutil
 import tempfile
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -183,13 +184,17 @@ def validate_batch(inputs: list[tuple[str, bytes | Path]], snapshot: Path | None
     """Validate files [(name, bytes or path)] against the snapshot at `snapshot` (None = empty warehouse).
     `table` names the table of every file, or of each file (a list), or None to infer it from headers.
     `county` restricts the batch to one county's rows (县区填报员): other rows are errors.
-    Files are staged one at a time; a file given as a path is held in memory only while it is read."""
+    Files are staged one at a time while the next is read; a file given as a path is held in memory only
+    while it is read and staged."""
     files, staged, con = [], set(), None
+    pool = ThreadPoolExecutor(1)  # the next file is read (GIL released) while DuckDB stages this one
     try:
-        for i, (name, source) in enumerate(inputs):
-            report = FileReport(name=name, source=source)
+        reports = [FileReport(name=name, source=source) for name, source in inputs]
+        ahead = pool.submit(_read_one, reports[0], 0, table) if reports else None
+        for i, report in enumerate(reports):
             files.append(report)
-            raw, mapping = _read_one(report, i, table)
+            raw, mapping = ahead.result()
+            ahead = pool.submit(_read_one, reports[i + 1], i + 1, table) if i + 1 < len(reports) else None
             if raw is None:
                 continue
             if not any(f.problems for f in files):   # after the first bad file the rest are only read
@@ -223,6 +228,8 @@ def validate_batch(inputs: list[tuple[str, bytes | Path]], snapshot: Path | None
         if con is not None:
             con.close()
         raise
+    finally:
+        pool.shutdown(cancel_futures=True)
     batch.con = con
     for f in files:  # an empty file can neither add nor replace anything: say so, without blocking the batch
         if f.table and f.rows == 0:

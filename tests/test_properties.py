@@ -266,3 +266,20 @@ def test_publishing_the_same_upload_twice_changes_nothing_the_second_time(publis
         finally:
             con.close()
     assert sigs[0] == sigs[1]
+
+
+CELL = st.text(st.sampled_from(list("09aZ-_.,%:+") + [" ", "\t", "\r", "\n", "\x01", "\x7f", "\u3000", "\u00a0",
+                                                        "\ufeff", "\u200b", "０", "９", "．", "－", "年", "是"]),
+               max_size=8)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(CELL, min_size=1, max_size=30))
+def test_the_ascii_shortcut_normalises_every_cell_exactly_as_the_full_rule(cells):
+    import duckdb
+
+    from etl import checks
+    con = duckdb.connect()
+    fast, full = con.execute(f"SELECT list({checks.norm('x', True)} ORDER BY i), list({checks.norm('x')} ORDER BY i) "
+                             "FROM (SELECT unnest(?) AS x, generate_subscripts(?, 1) AS i)", [cells, cells]).fetchone()
+    assert fast == full

@@ -204,6 +204,21 @@ def test_a_doubled_key_that_slipped_past_validation_is_caught_before_commit(wh):
     assert sorted(f.name for f in wh.warehouse.iterdir() if not f.name.startswith("CURRENT.tmp")) == files_before
 
 
+def test_the_key_check_also_finds_an_earlier_row_left_beside_the_batch():
+    t = schema.BY_NAME["fact_county_body"]
+    con = duckdb.connect()
+    con.execute("ATTACH ':memory:' AS new")
+    con.execute(schema.ddl(t, schema="new"))
+    con.execute("INSERT INTO new.fact_county_body (year, county_code, body_name, _batch) VALUES "
+                "(2024, '990102', '办公室', 7), (2024, '990102', '研究室', 7), (2024, '990102', '办公室', 8)")
+    con.execute("CREATE TEMP TABLE stg_fact_county_body AS SELECT * FROM new.fact_county_body WHERE _batch = 8")
+    match = " AND ".join(f"s.{k} = x.{k}" for k in t.key)
+    with pytest.raises(publish.PublishFailed, match="办公室"):   # the delete of batch 7's 办公室 did not happen
+        publish._unique_keys(con, t, match, [8])
+    con.execute("DELETE FROM new.fact_county_body WHERE _batch = 7 AND body_name = '办公室'")
+    publish._unique_keys(con, t, match, [8])
+
+
 def test_a_snapshot_with_the_old_key_indexes_is_rebuilt_without_them_rows_unchanged(wh):
     v0, sig0 = state(wh)
     con = duckdb.connect(str(wh.snapshot(v0)))
