@@ -170,11 +170,22 @@ def _next_version(p: Paths) -> int:
     return max(found + [logged, 0]) + 1
 
 
+PUBLISH_MEMORY_ENV = "NPC_PUBLISH_MEMORY"
+
+
+def publish_config() -> dict[str, str]:
+    """The marts connection: at most $NPC_PUBLISH_MEMORY (default half the RAM; a publish from a page runs
+    in the server process), the rest spilled under NPC_TEMP_DIR."""
+    from etl.validate import memory_mb, ram_mb, spill_dir
+    return {"memory_limit": f"{memory_mb(PUBLISH_MEMORY_ENV, ram_mb() // 2)}MB", "temp_directory": spill_dir(),
+            "autoinstall_known_extensions": "false", "autoload_known_extensions": "false"}
+
+
 def _finish(p: Paths, tmp: Path, version: int, meta: dict) -> None:
     """Marts, meta_version, checkpoint, fsync, rename, pointer swap."""
     from etl.marts import build_marts
     from etl.policy import build_policy_warnings
-    con = duckdb.connect(str(tmp))
+    con = duckdb.connect(str(tmp), config=publish_config())
     try:
         con.execute("INSERT INTO meta_version VALUES (?, ?, ?, ?, ?, ?)",
                     (version, now(), meta["user"], meta["kind"], meta["reason"], meta["base"]))

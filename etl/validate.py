@@ -132,16 +132,33 @@ def map_headers(raw: RawFile, table: schema.Table) -> tuple[dict[str, int], list
 def stage_memory_mb(value: str | None = None) -> int:
     """MB the scratch DuckDB keeps in memory before spilling to disk: $NPC_LOAD_MEMORY as "1024", "768MB",
     "1.5GB" or "20%" (of the RAM); default 768 MB, at most a quarter of the RAM; never below 256 MB."""
-    ram_mb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 1048576
-    value = (os.environ.get(MEMORY_ENV, "") if value is None else value).strip().upper()
+    return memory_mb(MEMORY_ENV, min(DEFAULT_MEMORY_MB, ram_mb() // 4), value)
+
+
+def ram_mb() -> int:
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 1048576
+
+
+def memory_mb(env: str, default: int, value: str | None = None) -> int:
+    """A memory size from $env ("1024", "768MB", "1.5GB" or "20%" of the RAM), else `default`; ≥ 256 MB."""
+    value = (os.environ.get(env, "") if value is None else value).strip().upper()
     m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(%|MB|M|GB|G)?", value)
     if value and not m:
-        log.warning("%s=%r 无法识别（应为如 768MB、1GB 或 25%%），使用默认值", MEMORY_ENV, value)
+        log.warning("%s=%r 无法识别（应为如 768MB、1GB 或 25%%），使用默认值", env, value)
     if not m:
-        return max(MIN_MEMORY_MB, min(DEFAULT_MEMORY_MB, ram_mb // 4))
+        return max(MIN_MEMORY_MB, default)
     n, unit = float(m.group(1)), m.group(2) or "MB"
-    mb = ram_mb * n / 100 if unit == "%" else n * 1024 if unit in ("GB", "G") else n
+    mb = ram_mb() * n / 100 if unit == "%" else n * 1024 if unit in ("GB", "G") else n
     return max(MIN_MEMORY_MB, int(mb))
+
+
+def spill_dir() -> str:
+    """A directory of this connection's own under NPC_TEMP_DIR, made by DuckDB on the first spill and removed
+    when the connection closes (those of dead processes are removed by the next caller)."""
+    base = stage_temp_base()
+    base.mkdir(parents=True, exist_ok=True)
+    _clear_stale(base)
+    return str(base / f"{os.getpid()}_{uuid.uuid4().hex}")
 
 
 def stage_temp_base() -> Path:
@@ -153,10 +170,7 @@ def stage_temp_base() -> Path:
 def stage_config() -> dict[str, str]:
     """The scratch connection's settings: bounded memory, spilling into its own directory, which DuckDB
     creates on the first spill and removes when the connection closes."""
-    base = stage_temp_base()
-    base.mkdir(parents=True, exist_ok=True)
-    _clear_stale(base)
-    return {"memory_limit": f"{stage_memory_mb()}MB", "temp_directory": str(base / f"{os.getpid()}_{uuid.uuid4().hex}"),
+    return {"memory_limit": f"{stage_memory_mb()}MB", "temp_directory": spill_dir(),
             "preserve_insertion_order": "false",   # staged rows carry _file/_row; nothing reads them in order
             # a scratch database is thrown away: an automatic checkpoint would only compress the staged
             # tables (1.6 s of a 15 s province load, peak memory unchanged)

@@ -114,3 +114,39 @@ def test_out_of_memory_is_a_chinese_problem_and_changes_nothing(wh, monkeypatch)
     with pytest.raises(ValidationFailed):
         publish.publish(wh, batch, "测试")
     assert publish.current_version(wh) == before
+
+
+def test_the_publish_connection_is_bounded_too_and_spills_rather_than_failing(wh, monkeypatch, tmp_path):
+    """A publish from a page runs in the server process: its marts connection honours $NPC_PUBLISH_MEMORY
+    (default half the RAM) and spills under $NPC_TEMP_DIR; the result equals an unbounded publish."""
+    import shutil
+
+    import duckdb
+
+    from etl import marts, warehouse
+    assert publish.publish_config()["memory_limit"] == f"{validate.ram_mb() // 2}MB"
+    spill = tmp_path / "spill"
+    monkeypatch.setattr(validate, "MIN_MEMORY_MB", 32)
+    monkeypatch.setenv(publish.PUBLISH_MEMORY_ENV, "32MB")
+    monkeypatch.setenv(validate.TEMP_ENV, str(spill))
+    seen = {}
+    real = marts.build_marts
+
+    def spy(con, *a, **k):
+        seen["limit"], seen["temp"] = con.execute("SELECT current_setting('memory_limit'), "
+                                                  "current_setting('temp_directory')").fetchone()
+        return real(con, *a, **k)
+    monkeypatch.setattr(marts, "code_fingerprint", lambda: "newer-code")   # a full rebuild of every mart
+    monkeypatch.setattr(marts, "build_marts", spy)
+    version = publish.refresh_marts(wh)
+    assert float(seen["limit"].split()[0]) <= 32 and seen["temp"].startswith(str(spill / "npc_stage"))
+    assert list((spill / "npc_stage").iterdir()) == []          # removed when the connection closed
+    monkeypatch.undo()
+    bounded = duckdb.connect(str(wh.snapshot(version)), read_only=True)
+    check = publish.data_paths(tmp_path / "again")
+    shutil.copytree(wh.root, check.root)
+    unbounded_version = publish.refresh_marts(check)   # its marts carry "newer-code": rebuilt again, unbounded
+    assert unbounded_version == version + 1
+    unbounded = duckdb.connect(str(check.snapshot(unbounded_version)), read_only=True)
+    tables = ["mart_kpi", "mart_index_total", "mart_policy_warning", "mart_points"]
+    assert warehouse.signature(bounded, tables) == warehouse.signature(unbounded, tables)
