@@ -168,6 +168,7 @@ class _Data:
                     row_number() OVER (PARTITION BY kpi_code ORDER BY status_rank, value IS NULL, key DESC,
                                        sort_order NULLS LAST, unit_code) AS weak_i,
                     count(*) OVER w AS n_units, count(value) OVER w AS n_valued,
+                    count(*) OVER (PARTITION BY kpi_code, value) AS n_tied,
                     count(*) FILTER (WHERE status = 'green') OVER w AS n_green,
                     count(*) FILTER (WHERE status = 'amber') OVER w AS n_amber,
                     count(*) FILTER (WHERE status = 'red') OVER w AS n_red

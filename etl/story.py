@@ -21,6 +21,17 @@ def _change(value, last, unit: str) -> str:
     return f"，较上年{'增加' if diff > 0 else '减少'}{abs(diff):,.1f}{unit}"
 
 
+def _named(units: pd.DataFrame, row: pd.Series) -> str:
+    """The unit's name, or '云渡县等12个县区' when others share its value (at scale, many sit at 0% or 100%).
+    The tie count comes from an n_tied column where SQL counted it over all units, else from `units`."""
+    n = row.get("n_tied")
+    n = int(n) if not is_missing(n) else int((units["value"] == row["value"]).sum())
+    if n <= 1:
+        return row["unit_name"]
+    word = {"县": "县区", "乡": "乡镇（街道）"}.get(row.get("level"), "县区")
+    return f"{row['unit_name']}等{n}个{word}"
+
+
 def kpi_point(ind, scope: str, year: int, row: pd.Series, units: pd.DataFrame | None = None) -> str:
     """e.g. 2025年全市六有达标率88.0%，较上年提高10.2个百分点；最低：云渡县（55.6%）。"""
     text = f"{year}年{scope}{ind.name_zh}{fmt_value(row['value'], ind.unit)}{_change(row['value'], row.get('last_value'), ind.unit)}"
@@ -30,8 +41,8 @@ def kpi_point(ind, scope: str, year: int, row: pd.Series, units: pd.DataFrame | 
         ranked = units.dropna(subset=["value"]).sort_values("value", ascending=ind.direction == "lower")
         best, worst = ranked.iloc[0], ranked.iloc[-1]
         if best["value"] != worst["value"]:
-            text += (f"；最好：{best['unit_name']}（{fmt_value(best['value'], ind.unit)}），"
-                     f"最差：{worst['unit_name']}（{fmt_value(worst['value'], ind.unit)}）")
+            text += (f"；最好：{_named(ranked, best)}（{fmt_value(best['value'], ind.unit)}），"
+                     f"最差：{_named(ranked, worst)}（{fmt_value(worst['value'], ind.unit)}）")
     return text + "。"
 
 
@@ -134,10 +145,9 @@ def spread_point(ind, units: pd.DataFrame) -> str:
     best, worst = ranked.iloc[0], ranked.iloc[-1]
     if best["value"] == worst["value"]:
         return f"各单位均为{fmt_value(best['value'], ind.unit)}。"
-    return (f"{worst['unit_name']}最低（{fmt_value(worst['value'], ind.unit)}），"
-            f"{best['unit_name']}最高（{fmt_value(best['value'], ind.unit)}）。") if ind.direction != "lower" else (
-        f"{worst['unit_name']}最高（{fmt_value(worst['value'], ind.unit)}），"
-        f"{best['unit_name']}最低（{fmt_value(best['value'], ind.unit)}）。")
+    lo, hi = (worst, best) if ind.direction != "lower" else (best, worst)
+    return (f"{_named(ranked, lo)}最低（{fmt_value(lo['value'], ind.unit)}），"
+            f"{_named(ranked, hi)}最高（{fmt_value(hi['value'], ind.unit)}）。")
 
 
 def mover_point(ind, units: pd.DataFrame) -> str:

@@ -28,3 +28,18 @@ def test_index_and_breach_points():
     assert story.breach_point(breaches, 2022) == ("2022年法定底线预警共3条：乡镇未召开人代会2起，代表建议逾期答复1起；"
                                                   "涉及2个县区，最多的是云渡县（2条）。")
     assert "未发现" in story.breach_point(breaches.iloc[0:0], 2023)
+
+
+def test_a_best_or_worst_shared_by_several_units_says_how_many():
+    """At scale many counties sit at 100% or 0%: naming one of them alone would single it out unfairly."""
+    row = pd.Series({"value": 0.7, "last_value": None, "target": 1.0})
+    units = pd.DataFrame({"unit_name": ["甲县", "乙县", "丙县", "丁县"], "value": [1.0, 1.0, 1.0, 0.2],
+                          "level": ["县"] * 4})
+    text = story.kpi_point(BY_CODE["liuyou_rate"], "全市", 2025, row, units)
+    assert "最好：甲县等3个县区（100.0%），最差：丁县（20.0%）" in text
+    towns = pd.DataFrame({"unit_name": ["东镇", "西镇", "南镇"], "value": [0.0, 0.0, 0.5], "level": ["乡"] * 3})
+    assert story.spread_point(BY_CODE["liuyou_rate"], towns) == "西镇等2个乡镇（街道）最低（0.0%），南镇最高（50.0%）。"
+    # rows counted in SQL over every county (deck / 年度通报 at scale) carry the count themselves
+    extremes = pd.DataFrame({"unit_name": ["甲县", "戊县"], "value": [1.0, 0.0], "n_tied": [812, 97]})
+    text = story.kpi_point(BY_CODE["liuyou_rate"], "全市", 2025, row, extremes)
+    assert "最好：甲县等812个县区（100.0%），最差：戊县等97个县区（0.0%）" in text

@@ -60,15 +60,17 @@ def county_kpis(snap: Snapshot, year: int, codes: tuple[str, ...], lower: tuple[
 @st.cache_data(**CACHE)
 def kpi_extremes(snap: Snapshot, year: int, kpis: tuple[str, ...], lower: tuple[str, ...]) -> pd.DataFrame:
     """The best and the worst county on each KPI of `kpis` (two rows per KPI, best first; ties go to the county
-    listed first, as a stable sort of the counties in code order would): kpi_code, unit_name, value."""
+    listed first, as a stable sort of the counties in code order would): kpi_code, unit_name, value, n_tied
+    (how many counties share that value)."""
     marks, low = ",".join("?" * len(kpis)), ",".join("?" * len(lower)) or "NULL"
     return data.query(snap, f"""
         WITH k AS (SELECT kpi_code, unit_code, unit_name, value,
                           CASE WHEN kpi_code IN ({low}) THEN value ELSE -value END AS key
                    FROM mart_kpi WHERE level = '县' AND year = ? AND value IS NOT NULL AND kpi_code IN ({marks})),
         r AS (SELECT *, row_number() OVER (PARTITION BY kpi_code ORDER BY key, unit_code) AS best,
-                        row_number() OVER (PARTITION BY kpi_code ORDER BY key DESC, unit_code DESC) AS worst FROM k)
-        SELECT kpi_code, unit_name, value FROM r WHERE best = 1 OR worst = 1
+                        row_number() OVER (PARTITION BY kpi_code ORDER BY key DESC, unit_code DESC) AS worst,
+                        count(*) OVER (PARTITION BY kpi_code, value) AS n_tied FROM k)
+        SELECT kpi_code, unit_name, value, n_tied FROM r WHERE best = 1 OR worst = 1
         ORDER BY kpi_code, best""", (*lower, year, *kpis))
 
 
