@@ -140,8 +140,9 @@ def build_marts(con, timings: dict | None = None, changed: set[str] | dict | Non
         try:
             for stmt in stmts:
                 con.execute(stmt)
-        except Exception as exc:  # name the file for whoever debugs a failed build
-            raise RuntimeError(f"{node.file}: {exc}\n{stmt[:300]}") from exc
+        except Exception as exc:  # name the file for whoever debugs it; keep the type (publish tells a full disk)
+            exc.add_note(f"{node.file}: {stmt[:300]}")
+            raise
         if timings is not None:
             timings[node.file] = timings.get(node.file, 0.0) + time.perf_counter() - t0
         done.add(node.name)

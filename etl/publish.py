@@ -296,7 +296,7 @@ def _publish(p: Paths, batch: Batch, user: str, reason: str, lock_timeout: float
         recover(p)
         base = current_version(p)
         fresh = None
-        if base != batch.base_version:  # someone published meanwhile: validate again against it
+        if base != batch.base_version or batch.con is None:  # someone published meanwhile / a retry: validate again
             inputs = [(f.name, f.data) for f in batch.files]
             fresh = batch = validate(p, inputs, [f.table for f in batch.files], batch.modes, batch.county)
             if not batch.ok:
@@ -314,6 +314,7 @@ def _publish(p: Paths, batch: Batch, user: str, reason: str, lock_timeout: float
             _fault("after_copy")
             _step("apply")
             counties = _apply(batch, tmp, ids, version, user)
+            batch.close()  # the rows are in the snapshot: free the scratch database and its spill before the marts
             _step("archive")
             with ThreadPoolExecutor(1) as pool:  # files are hashed and written while the marts build
                 archived = pool.submit(_archive, p, batch)

@@ -79,7 +79,9 @@ SELECT y.year, c.county_code, c.county_name, c.sort_order AS county_sort, r.tabl
        WHEN 'fact_township_staffing' THEN coalesce(u.staffing_sent, 0) WHEN 'fact_station_year' THEN coalesce(s.n_sent, 0)
        ELSE CASE WHEN coalesce(g.n_rows, 0) > 0 THEN 1 ELSE 0 END END AS INTEGER) AS sent,
   CAST(coalesce(g.n_rows, 0) AS INTEGER) AS n_rows, g.last_batch, b.uploaded_by AS last_uploaded_by,
-  b.uploaded_at AS last_uploaded_at, b.file_name AS last_file_name, b.mode AS last_mode, b.scope AS last_scope
+  b.uploaded_at AS last_uploaded_at, b.file_name AS last_file_name, b.mode AS last_mode
+  -- not b.scope: a bulk batch's replaced (year, county) list runs to hundreds of KB, copied into every row
+  -- it blew a nation-scale build up to 20 GB of memory and 39 GB of spill
 FROM _k_trk_years y CROSS JOIN dim_county c CROSS JOIN req r
 LEFT JOIN units u ON u.year = y.year AND u.county_code = c.county_code
 LEFT JOIN stations s ON s.year = y.year AND s.county_code = c.county_code
