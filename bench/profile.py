@@ -41,7 +41,7 @@ def _label(sql: str) -> str:
     for pattern, name in (
             (r"^CREATE TEMP TABLE (stg_\w+)", "校验/暂存：归一化与类型转换 CREATE TEMP TABLE {0}"),
             (r"^UPDATE (stg_\w+)", "校验/暂存：派生年度 UPDATE {0}"),
-            (r"^INSERT INTO problems SELECT", "校验/逐格编码检查"),
+            (r"^INSERT INTO problems VALUES", "校验/逐格编码检查"),
             (r"^INSERT INTO problems", "校验/全部检查与规则 INSERT INTO problems"),
             (r"^CREATE TEMP VIEW", "校验/建视图 cur_、raw_"),
             (r"^CREATE TEMP TABLE (scope_\w+)", "校验/替换范围 {0}"),
@@ -125,10 +125,12 @@ def install() -> None:
 
 
 def split_checks(sql: str) -> list[str]:
-    """The single `INSERT INTO problems (c1) UNION ALL (c2) …` of _check_table, back into its checks."""
+    """The checks of one `INSERT INTO problems …` of _check_table: one SELECT each (or, from older code,
+    `(c1) UNION ALL (c2) …`)."""
     body = sql[len("INSERT INTO problems "):]
-    assert body.startswith("(") and body.endswith(")")
-    return body[1:-1].split(") UNION ALL (")
+    if body.startswith("(") and body.endswith(")"):
+        return body[1:-1].split(") UNION ALL (")
+    return [body]
 
 
 def _check_name(sql: str) -> str:
