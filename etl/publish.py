@@ -297,7 +297,7 @@ def _publish(p: Paths, batch: Batch, user: str, reason: str, lock_timeout: float
         base = current_version(p)
         fresh = None
         if base != batch.base_version or batch.con is None:  # someone published meanwhile / a retry: validate again
-            inputs = [(f.name, f.data) for f in batch.files]
+            inputs = [(f.name, f.source) for f in batch.files]  # a path is read again while staged, not held
             fresh = batch = validate(p, inputs, [f.table for f in batch.files], batch.modes, batch.county)
             if not batch.ok:
                 batch.close()
