@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 
+import duckdb
 import pytest
 
 from etl import publish, validate
@@ -150,3 +151,18 @@ def test_the_publish_connection_is_bounded_too_and_spills_rather_than_failing(wh
     unbounded = duckdb.connect(str(check.snapshot(unbounded_version)), read_only=True)
     tables = ["mart_kpi", "mart_index_total", "mart_policy_warning", "mart_points"]
     assert warehouse.signature(bounded, tables) == warehouse.signature(unbounded, tables)
+
+
+def test_only_a_batch_that_fits_in_memory_skips_the_automatic_checkpoints(monkeypatch, tmp_path):
+    monkeypatch.setenv(validate.MEMORY_ENV, "768MB")
+    big = tmp_path / "积分.csv"
+    with open(big, "wb") as f:       # sparse: 300 MB on paper, nothing on disk
+        f.truncate(300 * 1048576)
+    assert validate.input_mb([("a.csv", b"x" * 1048576), ("b.xlsx", b"x" * 1048576)]) == 1 + validate.XLSX_EXPANSION
+    small, large = validate.input_mb([("a.csv", b"x" * 1048576)]), validate.input_mb([(big.name, big)])
+    assert "checkpoint_threshold" not in validate.stage_config()         # size unknown: DuckDB's default
+    assert validate.stage_config(small)["checkpoint_threshold"] == "1TB"
+    assert "checkpoint_threshold" not in validate.stage_config(large)    # 3 × 300 MB > 768 MB: may spill
+    con = duckdb.connect(config=validate.stage_config(small))
+    assert con.execute("SELECT current_setting('checkpoint_threshold')").fetchone()[0] != "16.0 MiB"
+    con.close()
