@@ -441,15 +441,17 @@ def _apply(batch: Batch, tmp: Path, ids: list[int], version: int, user: str) -> 
             t = schema.BY_NAME[name]
             key_match = " AND ".join(f"s.{k} = x.{k}" for k in t.key)
             county = _county_of(t, "x")
-            if county and t.year_column:  # counties of the rows about to go: re-uploaded keys, replaced scopes
+            empty = con.execute(f"SELECT 1 FROM new.{name} LIMIT 1").fetchone() is None
+            if county and t.year_column and not empty:  # counties of the rows about to go: re-uploaded keys, replaced scopes
                 sql = f"SELECT DISTINCT {county} FROM new.{name} x WHERE EXISTS (SELECT 1 FROM stg_{name} s WHERE {key_match})"
                 if batch.modes[name] == schema.REPLACE and t.county_sql:
                     sql += f" UNION SELECT DISTINCT county_code FROM scope_{name}"
                 counties[name] = {r[0] for r in con.execute(sql).fetchall()}
-            else:
+            else:  # a dimension, or a table filled for the first time (every row is new: all its marts rebuild)
                 counties[name] = None
-            con.execute(f"DELETE FROM new.{name} x WHERE EXISTS (SELECT 1 FROM stg_{name} s WHERE {key_match})")
-            if batch.modes[name] == schema.REPLACE and t.county_sql:
+            if not empty:
+                con.execute(f"DELETE FROM new.{name} x WHERE EXISTS (SELECT 1 FROM stg_{name} s WHERE {key_match})")
+            if batch.modes[name] == schema.REPLACE and t.county_sql and not empty:
                 county = t.county_sql.format(t="x", db="new.")
                 con.execute(f"DELETE FROM new.{name} x WHERE EXISTS (SELECT 1 FROM scope_{name} sc WHERE "
                             f"sc.year = x.{t.year_column} AND sc.county_code = {county})")
@@ -457,7 +459,7 @@ def _apply(batch: Batch, tmp: Path, ids: list[int], version: int, user: str) -> 
             batch_of = "CASE _file " + " ".join(f"WHEN {i} THEN {ids[i]}" for i in files) + " END"
             cols = ", ".join(t.column_names)
             con.execute(f"INSERT INTO new.{name} ({cols}, _batch, _row) SELECT {cols}, {batch_of}, _row FROM stg_{name}")
-            _unique_keys(con, t, key_match, ids)
+            _unique_keys(con, t, key_match, ids, earlier=not empty)
             _fault("mid_apply")
         for i, f in enumerate(batch.files):
             scope = ""
@@ -483,13 +485,14 @@ def _apply(batch: Batch, tmp: Path, ids: list[int], version: int, user: str) -> 
     return counties
 
 
-def _unique_keys(con, t: schema.Table, key_match: str, ids: list[int]) -> None:
+def _unique_keys(con, t: schema.Table, key_match: str, ids: list[int], earlier: bool = True) -> None:
     """The second line of defence for keys (the tables have no PRIMARY KEY, see schema.ddl), spillable
-    instead of an in-memory index: the batch's rows have distinct keys (GROUP BY), and no earlier row with
-    one of those keys is left (the earlier snapshot's keys were distinct by the same check)."""
+    instead of an in-memory index: the batch's rows have distinct keys (GROUP BY), and (if the table had
+    `earlier` rows) no earlier row with one of those keys is left (the earlier snapshot's keys were distinct
+    by the same check)."""
     keys = ", ".join(f"x.{k}" for k in t.key)
     dup = con.execute(f"SELECT {keys} FROM stg_{t.name} x GROUP BY ALL HAVING count(*) > 1 LIMIT 1").fetchone()
-    dup = dup or con.execute(f"SELECT {keys} FROM new.{t.name} x WHERE coalesce(x._batch, -1) NOT IN "
+    dup = dup or earlier and con.execute(f"SELECT {keys} FROM new.{t.name} x WHERE coalesce(x._batch, -1) NOT IN "
                              f"({', '.join(map(str, ids))}) AND EXISTS (SELECT 1 FROM stg_{t.name} s WHERE {key_match}) "
                              f"LIMIT 1").fetchone()
     if dup:
