@@ -11,6 +11,7 @@ import datetime as dt
 import io
 from dataclasses import dataclass
 
+from etl.area import area_word
 from etl.fmt import STATUS_ZH
 from etl.indicators import BY_CODE, DIMENSIONS, INDICATORS
 from etl.xlsx_safe import (
@@ -51,7 +52,7 @@ def annual_workbook(con, year: int, version: int | None = None) -> bytes:
     buf = io.BytesIO()
     wb = new_workbook(buf)
     book = _Book(wb)
-    sheets = [("总体", f"全市{year}年各项指标的值、目标、状态及较上年变化"),
+    sheets = [("总体", f"{area_word(city)}{year}年各项指标的值、目标、状态及较上年变化"),
               ("综合指数", "各县区综合指数总分、等次、排名及六个维度得分"),
               *((f"{fam} {name}", f"{name}类指标：各县区、各乡镇街道的值、分子、分母、目标和状态")
                 for fam, (name, _) in DIMENSIONS.items()),

@@ -402,7 +402,7 @@ def parser() -> argparse.ArgumentParser:
     rs.set_defaults(func=cmd_restore)
     dk = sub.add_parser("deck", help="生成汇报 PPT（16:9，可编辑原生图表，要点在页面、口径在备注）")
     dk.add_argument("--year", type=int, required=True, help="年度")
-    dk.add_argument("--county", help="县区代码（默认全市）")
+    dk.add_argument("--county", help="县区代码（不填则为全部县区：全市、全省或全国）")
     dk.add_argument("--out", required=True, help="输出文件 .pptx")
     dk.set_defaults(func=cmd_deck)
     ex = sub.add_parser("export-xlsx", help="生成年度通报 Excel（各类指标按县区和乡镇、目标、状态、综合指数、预警清单）")

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from etl import story
+from etl.area import area_word
 from etl.fmt import STATUS_COLOR, STATUS_ZH, fmt_value, is_missing
 from etl.indicators import BY_CODE, DIMENSIONS
 
@@ -55,7 +56,7 @@ class Slide:
 @dataclass(frozen=True)
 class Deck:
     year: int
-    county_code: str | None                    # None = 全市
+    county_code: str | None                    # None = the whole top unit (全市 / 全省 / 全国)
     scope_name: str                            # 清川市 / 云渡县
     city_name: str
     version: int                               # snapshot version the figures come from
@@ -133,8 +134,9 @@ class _Data:
     """What the slides need for one year and scope, read from the marts once: the scope's own rows, the county
     rows the charts draw, per-KPI counts and extremes over all counties, a bounded part of the ranking."""
 
-    def __init__(self, con, year: int, county: str | None):
+    def __init__(self, con, year: int, county: str | None, area: str = "全市"):
         self.year, self.county = year, county
+        self.area = area  # the top unit's word in sentences and legends: 全市 / 全省 / 全国 (etl.area)
         self.n_counties = int(con.execute("SELECT count(*) FROM dim_county").fetchone()[0])
         self.bounded = self.n_counties > CHART_MAX
         self.scope_name = None
@@ -311,7 +313,7 @@ def _title_slide(d: _Data, scope: str, version: int, as_of: str) -> Slide:
             points.append(f"综合指数{r['total']:.1f}分（{r['grade']}），在{d.n_ranked}个县区中列第{int(r['rank'])}位。")
     elif len(d.ranking):
         first = d.ranking.iloc[0]
-        points.append(f"全市{d.n_ranked}个县区综合指数平均{first['mean_total']:.1f}分，"
+        points.append(f"{d.area}{d.n_ranked}个县区综合指数平均{first['mean_total']:.1f}分，"
                       f"{int(first['n_low'])}个低于{d.line:g}分通报线。")
     points.append(f"法定底线预警{d.breach_total}条。" if d.breach_total else "未发现违反法定底线的情况。")
     return Slide("title", f"{scope}{d.year}年县乡人大工作和建设情况", f"数据版本 v{version} · 数据截至 {as_of}",
@@ -390,7 +392,7 @@ def _family_slide(d: _Data, scope: str, family: str) -> Slide:
     if d.county and not by_town:
         if stats["place"] is not None:
             city = d.kpi[(d.kpi["kpi_code"] == ind.code) & (d.kpi["level"] == "市")]
-            avg = f"（全市{fmt_value(city['value'].iloc[0], ind.unit)}）" if len(city) else ""
+            avg = f"（{d.area}{fmt_value(city['value'].iloc[0], ind.unit)}）" if len(city) else ""
             points.append(f"在{stats['n_valued']}个县区中列第{stats['place']}位{avg}。")
         if len(towns):
             short = towns[towns["status"].isin(["red", "amber"])]
@@ -420,7 +422,7 @@ def _ranking_slide(d: _Data, scope: str) -> Slide:
                           colors=_colors(GRADE_STATUS.get(g) for g in drawn["grade"]), color_legend=GRADE_LEGEND)
         spread = "、".join(f"{g}{int(d.grades[g])}个" for g in ("优秀", "良好", "一般", "较差") if d.grades.get(g, 0))
         points = [story.index_point(r, d.year, d.line, NAMES_MAX),
-                  f"全市平均{r['mean_total'].iloc[0]:.1f}分；{spread}。",
+                  f"{d.area}平均{r['mean_total'].iloc[0]:.1f}分；{spread}。",
                   f"{r.iloc[-1]['county_name']}排名最后（{r.iloc[-1]['total']:.1f}分，{r.iloc[-1]['grade']}）。"]
         subtitle = f"{d.year}年 · 按综合指数从高到低（颜色表示等级）"
         if n > CHART_MAX:
@@ -433,7 +435,7 @@ def _ranking_slide(d: _Data, scope: str) -> Slide:
     shares = [None if is_missing(s) else s / m for s, m in zip(own_scores, dims["max_score"])]
     colors = _colors(None if s is None else "green" if s >= 0.8 else "amber" if s >= 0.6 else "red" for s in shares)
     chart = ChartSpec("column", cats, (Series(scope, _values(pd.Series(own_scores, dtype=float))),
-                                       Series("全市平均", _values(dims["score"]))),
+                                       Series(f"{d.area}平均", _values(dims["score"]))),
                       unit="分", axis_title="维度得分（分）", colors=colors, color_legend=SHARE_LEGEND)
     points = []
     if len(own):
@@ -447,10 +449,10 @@ def _ranking_slide(d: _Data, scope: str) -> Slide:
                      index=list(dims["dimension_name"]), dtype=float).dropna()
     if len(diff):
         if diff.min() < -0.05:
-            points.append(f"与全市平均相比差距最大的是{diff.idxmin()}（低{-diff.min():.1f}分）。")
+            points.append(f"与{d.area}平均相比差距最大的是{diff.idxmin()}（低{-diff.min():.1f}分）。")
         if diff.max() > 0.05:
-            points.append(f"高于全市平均最多的是{diff.idxmax()}（高{diff.max():.1f}分）。")
-    return Slide("ranking", f"{scope}综合指数", f"{d.year}年 · 各维度得分与全市平均",
+            points.append(f"高于{d.area}平均最多的是{diff.idxmax()}（高{diff.max():.1f}分）。")
+    return Slide("ranking", f"{scope}综合指数", f"{d.year}年 · 各维度得分与{d.area}平均",
                  chart=chart, points=_points(*points), notes=notes)
 
 
@@ -613,14 +615,14 @@ def _supervise_slide(d: _Data, scope: str) -> Slide:
 
 
 def build_deck(con, year: int, county: str | None = None, version: int = 0) -> Deck:
-    """The meeting deck for `year` and a scope (全市, or the county `county`) over a read-only snapshot
-    connection. Slides in SLIDE_KEYS order; raises ValueError (Chinese) for a year or county not in the data."""
+    """The meeting deck for `year` and a scope (the whole top unit, or the county `county`) over a read-only
+    snapshot connection. Slides in SLIDE_KEYS order; raises ValueError (Chinese) for a year or county not in the data."""
     years = [int(y) for y in _q(con, "SELECT DISTINCT year FROM mart_kpi WHERE level = '市' ORDER BY year")["year"]]
     if year not in years:
         raise ValueError(f"没有{year}年的指标数据；可选年度：{'、'.join(map(str, years)) or '无'}。")
     city = _q(con, "SELECT city_code, city_name FROM dim_city")
     city_name = city["city_name"].iloc[0] if len(city) else "本市"
-    d = _Data(con, year, county)
+    d = _Data(con, year, county, area_word(city_name))
     if county is not None and d.scope_name is None:
         counties = _q(con, "SELECT county_code, county_name FROM dim_county ORDER BY sort_order LIMIT 30")
         raise ValueError(f"县区代码“{county}”不存在；可选：" + "、".join(

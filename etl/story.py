@@ -33,7 +33,8 @@ def _named(units: pd.DataFrame, row: pd.Series) -> str:
 
 
 def kpi_point(ind, scope: str, year: int, row: pd.Series, units: pd.DataFrame | None = None) -> str:
-    """e.g. 2025年全市六有达标率88.0%，较上年提高10.2个百分点；最低：云渡县（55.6%）。"""
+    """e.g. 2025年清川市六有达标率88.0%，较上年提高10.2个百分点；最低：云渡县（55.6%）。
+    `scope` is the unit's name (the top unit's 全市 / 全省 / 全国 word, where wanted, comes from etl.area)."""
     text = f"{year}年{scope}{ind.name_zh}{fmt_value(row['value'], ind.unit)}{_change(row['value'], row.get('last_value'), ind.unit)}"
     if not is_missing(row.get("target")) and not is_missing(row["value"]):
         text += "，" + target_text(ind, row["value"], row["target"])
@@ -109,7 +110,7 @@ def target_text(ind, value, target) -> str:
 
 
 def level_point(ind, scope: str, year: int, value, last) -> str:
-    """e.g. '2025年全市六有达标率88.0%，较上年提高10.2个百分点。'"""
+    """e.g. '2025年清川市六有达标率88.0%，较上年提高10.2个百分点。'"""
     if is_missing(value):
         return f"{year}年{scope}{ind.name_zh}暂无数据（未填报或分母为0）。"
     return f"{year}年{scope}{ind.name_zh}{fmt_value(value, ind.unit)}{_change(value, last, ind.unit)}。"

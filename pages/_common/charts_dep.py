@@ -110,14 +110,15 @@ def rate_heatmap(df: pd.DataFrame, title: str, height: int | None = None) -> go.
     return fig
 
 
-def item_rate_chart(df: pd.DataFrame, title: str) -> go.Figure:
-    """Horizontal grouped bars: pass rate per checklist item, one series per scope (df: item, series, num, den)."""
+def item_rate_chart(df: pd.DataFrame, title: str, city_series: str = "全市") -> go.Figure:
+    """Horizontal grouped bars: pass rate per checklist item, one series per scope (df: item, series, num, den);
+    the series named `city_series` (the top unit: 全市 / 全省 / 全国) is drawn in the city colour."""
     fig = go.Figure()
     items = list(dict.fromkeys(df["item"]))
     groups = list(df.groupby("series", sort=False))
     for i, (name, part) in reversed(list(enumerate(groups))):  # first series drawn on top within each item
         value = part["num"] / part["den"].where(part["den"] > 0)
-        color = CITY_COLOR if name.startswith("全市") else SERIES[(i + 1) % len(SERIES)]  # county orange as in trends
+        color = CITY_COLOR if name == city_series else SERIES[(i + 1) % len(SERIES)]  # county orange as in trends
         fig.add_trace(go.Bar(y=part["item"], x=value, name=name, orientation="h", marker_color=color,
                              customdata=part[["series", "num", "den"]].values.tolist(),
                              text=[f"{v:.0%}" for v in value], textposition="outside", cliponaxis=False,

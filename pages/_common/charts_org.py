@@ -71,9 +71,10 @@ def readable(fig: go.Figure, width: int = 360, extra: int = 0) -> go.Figure:
 
 def compare_bar_chart(df: pd.DataFrame, title: str, unit: str, city: float | None = None,
                       highlight: str | None = None, baseline: float | None = None, y_title: str = "",
-                      height: int = 400, higher_better: bool = True) -> go.Figure:
-    """Traffic-light bars per unit (mart_kpi rows) with value labels, target, 全市 reference and the chosen unit
-    outlined. The category axis carries unit names only (the title says 各县区), so it has no axis title.
+                      height: int = 400, higher_better: bool = True, city_label: str = "全市") -> go.Figure:
+    """Traffic-light bars per unit (mart_kpi rows) with value labels, target, the top unit's reference (named
+    `city_label`: 全市 / 全省 / 全国) and the chosen unit outlined. The category axis carries unit names only (the
+    title says 各县区), so it has no axis title.
     Beyond charts.MAX_UNITS units only the weakest (and the chosen one) are drawn, said under the title."""
     fig = charts.unit_bar_chart(df, title, unit, height=height, keep=highlight, higher_better=higher_better)
     extra = []
@@ -103,7 +104,7 @@ def compare_bar_chart(df: pd.DataFrame, title: str, unit: str, city: float | Non
     # reference lines are named in the legend, not labelled in the plot: labels there collide with the bars
     fig.layout.annotations = ()
     targets = df["target"].dropna()
-    lines = [(targets.iloc[0] if len(targets) else None, "目标", TARGET_COLOR, "dash"), (city, "全市", REF_COLOR, "dot"),
+    lines = [(targets.iloc[0] if len(targets) else None, "目标", TARGET_COLOR, "dash"), (city, city_label, REF_COLOR, "dot"),
              (baseline, "基线", STATUS_COLOR["red"], "dot")]
     for value, label, color, dash in lines:
         if value is None or pd.isna(value):

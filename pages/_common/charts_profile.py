@@ -67,17 +67,17 @@ def _target_shape(y: float, xref: str, yref: str) -> dict:
 
 
 def rank_history_chart(hist: pd.DataFrame, city_avg: pd.DataFrame, n_units: int, title: str,
-                       line: float = 80.0) -> go.Figure:
+                       line: float = 80.0, area: str = "全市") -> go.Figure:
     """Top: rank over the years (1 at the top). Bottom: total score by grade colour, the city average and the
     80-point 通报 line. hist: year, total, grade, rank, dagger; city_avg: year, total. Axes are laid out by hand
-    (make_subplots is slow on every rerun)."""
+    (make_subplots is slow on every rerun). `area` names the top unit: 全市 / 全省 / 全国."""
     hist = hist.sort_values("year")
     years = hist["year"].astype(str).tolist()
     data = [go.Scatter(
         x=years, y=hist["rank"].tolist(), mode="lines+markers+text", name="排名", xaxis="x", yaxis="y",
         line={"color": charts.SERIES[0], "width": 3}, marker={"size": 10}, showlegend=False,
         text=[f"第{int(r)}名" for r in hist["rank"]], textposition="top center", textfont={"size": 13},
-        cliponaxis=False, hovertemplate="%{x}年：全市第%{y}名（共" + str(n_units) + "个县区）<extra></extra>")]
+        cliponaxis=False, hovertemplate="%{x}年：" + area + "第%{y}名（共" + str(n_units) + "个县区）<extra></extra>")]
     for grade, color in charts.GRADE_COLOR.items():
         part = hist[hist["grade"] == grade]
         if part.empty:
@@ -89,10 +89,10 @@ def rank_history_chart(hist: pd.DataFrame, city_avg: pd.DataFrame, n_units: int,
             text=[f"{t:.1f}{d or ''}<br>{grade}" for t, d in zip(part["total"], part["dagger"])],
             hovertemplate="%{x}年：综合指数 %{y:.1f} 分（" + grade + "）<extra></extra>"))
     avg = city_avg.sort_values("year")
-    data.append(go.Scatter(x=avg["year"].astype(str).tolist(), y=avg["total"].tolist(), name="全市平均",
+    data.append(go.Scatter(x=avg["year"].astype(str).tolist(), y=avg["total"].tolist(), name=f"{area}平均",
                            mode="lines+markers", xaxis="x2", yaxis="y2", marker={"size": 7},
                            line={"color": charts.CITY_COLOR, "width": 2, "dash": "dot"},
-                           hovertemplate="%{x}年：全市平均 %{y:.1f} 分<extra></extra>"))
+                           hovertemplate="%{x}年：" + area + "平均 %{y:.1f} 分<extra></extra>"))
     data.append(go.Scatter(x=years, y=[line] * len(years), name=f"{line:g}分通报线", mode="lines", xaxis="x2", yaxis="y2",
                            line={"color": charts.TARGET_COLOR, "width": 2, "dash": "dash"},
                            hovertemplate=f"{line:g}分通报线（低于{line:g}分通报）<extra></extra>"))
@@ -107,7 +107,7 @@ def rank_history_chart(hist: pd.DataFrame, city_avg: pd.DataFrame, n_units: int,
         "yaxis2": {"domain": [0.0, 0.46], "range": [0, top], "title": {"text": "得分（分）"}, "gridcolor": "#e5e5e5",
                 "zeroline": False, "automargin": True},
         "barmode": "overlay",
-        "annotations": [_panel_title("全市排名（第1名在上）", "paper", 0.5, 0.91),
+        "annotations": [_panel_title(f"{area}排名（第1名在上）", "paper", 0.5, 0.91),
                      _panel_title("综合指数得分", "paper", 0.5, 0.48)]})
     return charts.layout(fig, title, height=540)
 

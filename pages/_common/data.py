@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from etl import publish
+from etl.area import area_word
 
 CACHE = dict(max_entries=256, show_spinner=False)
 PICKER_MAX = 500  # a township picker lists the whole city up to this many units; beyond it, county first
@@ -79,6 +80,12 @@ def city(snap: Snapshot) -> dict:
     row = query(snap, "SELECT c.city_code, c.city_name, bool_or(coalesce(k.is_demo, FALSE)) AS is_demo "
                          "FROM dim_city c LEFT JOIN dim_county k USING (city_code) GROUP BY ALL")
     return row.iloc[0].to_dict() if len(row) else {"city_code": "", "city_name": "（未设置）", "is_demo": False}
+
+
+def area(snap: Snapshot) -> str:
+    """The word for the whole top unit of this snapshot: 全市 / 全省 / 全国 (etl.area.area_word of dim_city's name;
+    cached through city(), so keyed by the snapshot)."""
+    return area_word(city(snap)["city_name"])
 
 
 @st.cache_data(**CACHE)

@@ -84,7 +84,7 @@ def fig_by_unit(snap, f, code: str):
         fig.update_yaxes(title={"text": axis})
         if f.county:
             cd.highlight(fig, scope)
-    cd.reference_line(fig, _value(snap, f.year, code, None), "全市", ind.unit, horizontal=not towns)
+    cd.reference_line(fig, _value(snap, f.year, code, None), data.area(snap), ind.unit, horizontal=not towns)
     cd.label_bars(fig, ind.unit, horizontal=towns)
     return cd.legend_below(fig, -0.16 if towns else -0.22)
 
@@ -105,7 +105,7 @@ def fig_trend(snap, f, code: str):
     df = df[df["level"].isin(["市", "县"])]
     if df.empty or df["value"].isna().all():
         return None
-    title = f"{scope}与全市{ind.name_zh}变化趋势" if f.county else f"{scope}{ind.name_zh}变化趋势"
+    title = f"{scope}与{data.area(snap)}{ind.name_zh}变化趋势" if f.county else f"{scope}{ind.name_zh}变化趋势"
     fig = charts.kpi_trend_chart(df, title, ind.unit)
     if ind.unit != "%":
         fig.update_yaxes(title={"text": f"{ind.name_zh}（{ind.unit}）"})
@@ -151,7 +151,7 @@ def multi_trend(snap, f, codes: tuple[str, ...], title: str, key: str, y_title: 
         return _no_data()
     text = "；".join(caption(BY_CODE[c], snap) for c in codes)
     money = all(BY_CODE[c].agg == "sum" for c in codes)
-    frame.chart(fig, key=key, caption=("虚线为全市。" if f.county and not money else "") + text)
+    frame.chart(fig, key=key, caption=(f"虚线为{data.area(snap)}。" if f.county and not money else "") + text)
 
 
 @FIG
@@ -240,7 +240,7 @@ def fig_standard_map(snap, f):
         k17.assign(item="全部达标（K17）", num=k17["numerator"], den=k17["denominator"])[cols]])
     order = {n: i for i, n in enumerate(items.drop_duplicates("county_code")["county_name"])}
     cells = cells[cells["unit_name"].isin(order)].sort_values("unit_name", key=lambda s: s.map(order), kind="stable")
-    city = cells.groupby("item", sort=False)[["num", "den"]].sum().reset_index().assign(unit_code="", unit_name="全市")
+    city = cells.groupby("item", sort=False)[["num", "den"]].sum().reset_index().assign(unit_code="", unit_name=data.area(snap))
     shown, note = charts.bounded(k17, keep=f.county, what="个县区")  # a province / the nation: lowest K17 only
     if note:
         cells = cells[cells["unit_code"].isin(shown["unit_code"])]
@@ -254,13 +254,14 @@ def fig_item_rates(snap, f):
     if items.empty:
         return None
     scope = scope_name(snap, f)
-    frames = [items.groupby(["sort", "label_zh"], as_index=False)[["n_pass", "n_stations"]].sum().assign(series="全市")]
+    area = data.area(snap)
+    frames = [items.groupby(["sort", "label_zh"], as_index=False)[["n_pass", "n_stations"]].sum().assign(series=area)]
     if f.county:
         frames.insert(0, items[items["county_code"] == f.county].assign(series=scope))
     rates = pd.concat(frames).sort_values("sort", kind="stable").rename(
         columns={"label_zh": "item", "n_pass": "num", "n_stations": "den"})
-    title = f"{f.year}年{scope}与全市联络站点分项达标率" if f.county else f"{f.year}年{scope}联络站点分项达标率"
-    return cd.item_rate_chart(rates[["item", "series", "num", "den"]], title)
+    title = f"{f.year}年{scope}与{area}联络站点分项达标率" if f.county else f"{f.year}年{scope}联络站点分项达标率"
+    return cd.item_rate_chart(rates[["item", "series", "num", "den"]], title, city_series=area)
 
 
 @FIG
@@ -423,7 +424,7 @@ def handling_tabs(snap, f, scope: str) -> None:
             kpi_by_unit(snap, f, "satisfaction_strict", scope, "sug_sat_unit")
         with right:
             multi_trend(snap, f, ("satisfaction_broad", "satisfaction_strict", "satisfaction_coverage"),
-                        f"{scope}满意率与测评覆盖率变化趋势" if not f.county else f"{scope}与全市满意率变化趋势",
+                        f"{scope}满意率与测评覆盖率变化趋势" if not f.county else f"{scope}与{data.area(snap)}满意率变化趋势",
                         "sug_sat_trend")
 
 
@@ -442,7 +443,7 @@ def fig_class_county(snap, f):
     if by_county.empty:
         return None
     total = by_county.drop(columns=["county_code", "county_name"]).sum().to_frame().T.assign(
-        county_code="", county_name="全市")
+        county_code="", county_name=data.area(snap))
     shown, note = charts.bounded(by_county.assign(a=by_county["n_a"] / by_county["n_replied"].where(by_county["n_replied"] > 0)),
                                  "county_code", "a", keep=f.county, name_col="county_name", what="个县区")  # fewest A
     df = pd.concat([shown.drop(columns="a"), total], ignore_index=True)

@@ -150,7 +150,7 @@ def filters(snap, county: bool = True, township: bool = False, require_county: b
             st.session_state["county"] = next(iter(names))
         with cols[1]:
             code = st.selectbox("县区", list(names), index=0 if require_county else None, key="county",
-                                format_func=lambda c: names.get(c, c), placeholder="全市（全部县区）", **KEEP)
+                                format_func=lambda c: names.get(c, c), placeholder=f"{data.area(snap)}（全部县区）", **KEEP)
     town = None
     if township:
         units = data.townships(snap, year or years[0], code)

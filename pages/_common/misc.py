@@ -60,7 +60,7 @@ def fig_reports(snap, year: int, county: str | None):
 @figure
 def fig_reports_trend(snap, county: str | None):
     trend = data.kpi_series(snap, ("party_report_count",), county)
-    title = f"{_scope(snap, county)} 县委听取汇报次数趋势" + ("（与全市平均比较）" if county else "（各县区平均）")
+    title = f"{_scope(snap, county)} 县委听取汇报次数趋势" + (f"（与{data.area(snap)}平均比较）" if county else "（各县区平均）")
     return charts_misc.legend_below(charts.kpi_trend_chart(trend, title, "次"))
 
 
@@ -79,7 +79,7 @@ def reports_section(snap, f, scope: str) -> None:
                     caption=frame.kpi_caption(BY_CODE["party_report_count"]))
     with right:
         frame.chart(fig_reports_trend(snap, f.county), key="party_reports_trend",
-                    caption="全市数值为各县区平均次数；目标为每年至少2次（攸发〔2020〕13号 第2条）。")
+                    caption=f"{data.area(snap)}数值为各县区平均次数；目标为每年至少2次（攸发〔2020〕13号 第2条）。")
     rate = data.kpi_units(snap, ("party_report_rate",), f.year, "县")
     short = rate[rate["value"] < 1]["unit_name"].tolist()
     st.markdown(f"**{f.year}年达到每年至少2次的县区：{int((rate['value'] >= 1).sum())} / {len(rate)} 个。**"

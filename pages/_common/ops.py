@@ -80,7 +80,7 @@ def tracker_filters(snap, viewer) -> frame.Filters:
                             format_func=lambda y: str(y) if y in with_data else f"{y}（尚无数据）")
     with cols[1]:
         county = st.selectbox("县区", list(names), index=None, key="county", format_func=lambda c: names.get(c, c),
-                              placeholder="全市（全部县区）", **frame.KEEP)
+                              placeholder=f"{data.area(snap)}（全部县区）", **frame.KEEP)
     frame._write_url({"year": year, "county": county, "township": None})
     return frame.Filters(int(year), county, None)
 
@@ -183,11 +183,11 @@ def county_detail(snap, status: pd.DataFrame, f, county_name: str, city: str) ->
     st.dataframe(_tinted(rows), hide_index=True, width="stretch", height=min(38 + 35 * len(rows), 400))
     st.caption("“已报/应报”：县区级数据表按县区计，乡镇类数据表按乡镇（街道）计，联络站运行按在运行的站点计。"
                "“最近报送”为当前版本中写入该县区该年度记录的最后一个上传批次。")
-    rates = pd.concat([_rates(mine, county_name, f.county), _rates(status, f"{city}（全市）", "")])
+    rates = pd.concat([_rates(mine, county_name, f.county), _rates(status, f"{city}（{data.area(snap)}）", "")])
     towns = data_ops.tracker_townships(snap, f.year, f.county)
     left, right = st.columns([1, 1.1]) if len(towns) else (st.container(), None)
     with left:
-        fig = charts_ops.completion_chart(rates, f"{county_name}与全市 {f.year}年各数据表报送完成率")
+        fig = charts_ops.completion_chart(rates, f"{county_name}与{data.area(snap)} {f.year}年各数据表报送完成率")
         frame.chart(fig, key="trk_rates", caption="完成率 = 已报送单位 ÷ 应报送单位，目标 100%。")
     if right is not None:
         with right:

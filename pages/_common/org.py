@@ -55,7 +55,7 @@ def key_points(snap, f, scope: str, codes: tuple[str, ...], extra: str = "") -> 
         ind = BY_CODE[code]
         text = story.kpi_point(ind, scope, f.year, kpis.loc[code], None if units is None else units[units["kpi_code"] == code])
         if f.county and code in city:
-            text = text.rstrip("。") + f"（全市{fmt_value(city[code], ind.unit)}）。"
+            text = text.rstrip("。") + f"（{data.area(snap)}{fmt_value(city[code], ind.unit)}）。"
         points.append(text)
     if extra:
         points.append(extra)
@@ -83,7 +83,7 @@ def _county_bar_fig(snap, year: int, county: str | None, code: str, baseline: fl
     city = data_org.city_kpis(snap, (code,), year).get(code)
     return charts_org.compare_bar_chart(units, f"{year}年 各县区{ind.name_zh}", ind.unit, city=city,
                                         highlight=county, baseline=baseline, y_title=y_title,
-                                        higher_better=ind.direction != "lower")
+                                        higher_better=ind.direction != "lower", city_label=data.area(snap))
 
 
 def county_bar(snap, f, code: str, key: str, baseline: float | None = None, y_title: str = "") -> None:
@@ -96,7 +96,8 @@ def county_bar(snap, f, code: str, key: str, baseline: float | None = None, y_ti
 def _trend_fig(snap, county: str | None, scope: str, code: str, baseline: float | None):
     ind = BY_CODE[code]
     series = data.kpi_series(snap, (code,), county)
-    title = f"{'全市' if not county else scope + '与全市'} {ind.name_zh}趋势（{_span(snap)}）"
+    area = data.area(snap)
+    title = f"{area if not county else scope + '与' + area} {ind.name_zh}趋势（{_span(snap)}）"
     return charts_org.trend_chart(series, title, ind.unit, baseline=baseline)
 
 
@@ -108,7 +109,8 @@ def trend(snap, f, scope: str, code: str, key: str, baseline: float | None = Non
 def _facet_fig(snap, county: str | None, scope: str, codes: tuple[str, ...], labels: tuple, title: str, columns: int):
     series = data.kpi_series(snap, codes, county)
     names = dict(labels)
-    who = "全市" if not county else scope + "与全市"
+    area = data.area(snap)
+    who = area if not county else scope + "与" + area
     return charts_org.facet_trend_chart(series, [(c, names.get(c, BY_CODE[c].name_zh), BY_CODE[c].unit) for c in codes],
                                         f"{who} {title}趋势（{_span(snap)}）", columns=columns)
 
@@ -157,7 +159,7 @@ def _items_fig(snap, year: int, county: str | None, scope: str):
     rows = city[city["year"] == year]
     if county:
         rows = pd.concat([rows, data.kpi_units(snap, LIUYOU_CODES, year, "县", county)])
-    title = f"{year}年 {scope if not county else scope + '与全市'} “六有”分项达标率"
+    title = f"{year}年 {scope if not county else scope + '与' + data.area(snap)} “六有”分项达标率"
     return charts_org.item_bar_chart(rows, title, labels)
 
 
@@ -328,7 +330,7 @@ def leadership_section(snap, f) -> None:
     city = data.kpi_city_year(snap, f.year).set_index("kpi_code")
     parts = [f"{BY_CODE[c].name_zh}{'（各县区平均）' if BY_CODE[c].unit == '个' else ''}"
              f"{fmt_value(city.loc[c, 'value'], BY_CODE[c].unit)}" for c in codes if c in city.index]
-    st.caption(f"全市：{'；'.join(parts)}。" + "  \n" + _caption(*codes))
+    st.caption(f"{data.area(snap)}：{'；'.join(parts)}。" + "  \n" + _caption(*codes))
 
 
 # --- 依法履职 --------------------------------------------------------------------------------------------

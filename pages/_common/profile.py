@@ -52,33 +52,36 @@ def county_index(snap, f, name: str) -> None:
                    None if prev is None else f"{row['total'] - prev['total']:+.1f}分", delta_description="较上年")
     cols[1].metric("等级", row["grade"], help="≥90优秀，80–89.9良好，60–79.9一般（低于80分为通报线），<60较差")
     change = None if prev is None else int(prev["rank"] - row["rank"])
-    cols[2].metric(f"全市排名（共{n_units}个县区）", f"第{int(row['rank'])}名",
+    area = data.area(snap)
+    cols[2].metric(f"{area}排名（共{n_units}个县区）", f"第{int(row['rank'])}名",
                    None if change is None else ("持平" if change == 0 else f"{change:+d}位"),
                    delta_arrow="off" if change == 0 else "auto", delta_color="off" if change == 0 else "normal",
                    delta_description="较上年")
     city_now = every[every["year"] == f.year]["total"].mean()
-    cols[3].metric("全市平均", f"{city_now:.1f}分", f"本县{row['total'] - city_now:+.1f}分", delta_arrow="off",
+    cols[3].metric(f"{area}平均", f"{city_now:.1f}分", f"本县{row['total'] - city_now:+.1f}分", delta_arrow="off",
                    delta_color="off")
     left, right = st.columns([1.1, 1])
     with left:
         avg = every.groupby("year", as_index=False)["total"].mean()
-        fig = _rank_history_chart(hist, avg, n_units, f"{name}综合指数排名与得分（{hist['year'].min()}–{hist['year'].max()}年）")
+        fig = _rank_history_chart(hist, avg, n_units, f"{name}综合指数排名与得分（{hist['year'].min()}–{hist['year'].max()}年）",
+                                  area=area)
         frame.chart(fig, key="profile_rank", caption=INDEX_NOTE)
     with right:
         dims = data.index_dimensions(snap, f.year)
         mine = dims[dims["county_code"] == f.county]
         city = dims.groupby(["dimension", "dimension_name"], as_index=False).agg(score=("score", "mean"),
                                                                                  max_score=("max_score", "max"))
-        fig = _radar_chart(mine, f"{name} {f.year}年六个维度得分率与全市平均", city, name=name)
+        fig = _radar_chart(mine, f"{name} {f.year}年六个维度得分率与{area}平均", city, name=name,
+                           compare_name=f"{area}平均")
         fig.update_layout(margin={"l": 80, "r": 80})  # room for the axis labels (组织建设, 建议办理)
-        frame.chart(fig, key="profile_radar", caption="得分率＝维度得分÷维度满分；全市平均为各县区维度得分的算术平均。"
+        frame.chart(fig, key="profile_radar", caption=f"得分率＝维度得分÷维度满分；{area}平均为各县区维度得分的算术平均。"
                     "维度权重见下表“满分”（data-model §3.2，默认值[A]）。")
         table = mine[["dimension_name", "score", "max_score"]].merge(
             city[["dimension_name", "score"]].rename(columns={"score": "city"}), on="dimension_name")
-        table = table.rename(columns={"dimension_name": "维度", "score": "本县得分", "city": "全市平均",
-                                      "max_score": "满分"})[["维度", "本县得分", "全市平均", "满分"]]
+        table = table.rename(columns={"dimension_name": "维度", "score": "本县得分", "city": f"{area}平均",
+                                      "max_score": "满分"})[["维度", "本县得分", f"{area}平均", "满分"]]
         st.dataframe(table, hide_index=True, width="stretch", placeholder="—", column_config={
-            c: st.column_config.NumberColumn(c, format="%.1f") for c in ("本县得分", "全市平均", "满分")})
+            c: st.column_config.NumberColumn(c, format="%.1f") for c in ("本县得分", f"{area}平均", "满分")})
 
 
 @st.cache_data(**data.CACHE)
@@ -86,6 +89,7 @@ def kpi_rows(snap, year: int, county: str) -> pd.DataFrame:
     """Every county-level KPI of the county next to the city and the target (registry order)."""
     mine = data.kpi_city_year(snap, year, county).set_index("kpi_code")
     city = data.kpi_city_year(snap, year).set_index("kpi_code")
+    area = data.area(snap)
     rows = []
     for ind in INDICATORS:
         if ind.code not in mine.index:
@@ -100,7 +104,7 @@ def kpi_rows(snap, year: int, county: str) -> pd.DataFrame:
                 else f"{m['numerator']:,.4g} / {m['denominator']:,.4g}")
         rows.append({"family": ind.family, "kpi_code": ind.code, "编号": ind.ref, "指标": ind.name_zh,
                      "本县": fmt.fmt_value(m["value"], ind.unit), "分子 / 分母": frac,
-                     "全市": "—" if c is None else fmt.fmt_value(c["value"], ind.unit),
+                     area: "—" if c is None else fmt.fmt_value(c["value"], ind.unit),
                      "目标": "—" if fmt.is_missing(m["target"])
                      else fmt.fmt_value(m["target"], ind.unit, 0 if ind.unit == "%" else 1),
                      "状态": fmt.STATUS_ZH[status], "较上年": delta or "—", "依据": ind.provenance})
@@ -115,7 +119,8 @@ def _status_style(value: str) -> str:
 
 
 def county_kpis(snap, f, name: str) -> None:
-    st.subheader(f"{name} {f.year}年 各项指标与全市、目标对比", anchor=False)
+    area = data.area(snap)
+    st.subheader(f"{name} {f.year}年 各项指标与{area}、目标对比", anchor=False)
     table = kpi_rows(snap, f.year, f.county)
     if table.empty:
         st.info("该年度没有指标数据。")
@@ -135,7 +140,7 @@ def county_kpis(snap, f, name: str) -> None:
                          height=38 + 35 * len(part), column_config={
                 "编号": st.column_config.TextColumn(width=52), "指标": st.column_config.TextColumn(width=222),
                 "本县": st.column_config.TextColumn(width=78), "分子 / 分母": st.column_config.TextColumn(width=84),
-                "全市": st.column_config.TextColumn(width=78), "目标": st.column_config.TextColumn(width=58),
+                area: st.column_config.TextColumn(width=78), "目标": st.column_config.TextColumn(width=58),
                 "状态": st.column_config.TextColumn(width=84), "较上年": st.column_config.TextColumn(width=104),
                 "依据": st.column_config.TextColumn(width=114)})
     st.caption("状态：达标（绿）/ 接近目标（橙，达到目标的80%）/ 未达标（红；法定底线K10、K15、K23任一单位未达即为红）。"
@@ -178,7 +183,7 @@ def county_townships(snap, f, name: str) -> None:
         ind = BY_CODE[code]
         if code in mine.index and not fmt.is_missing(mine[code]):
             parts.append(f"{ind.name_zh} **{fmt.fmt_value(mine[code], ind.unit)}**"
-                         f"（全市 {fmt.fmt_value(city.get(code), ind.unit)}）")
+                         f"（{data.area(snap)} {fmt.fmt_value(city.get(code), ind.unit)}）")
     st.markdown(f"共{n_t}个乡镇、{n_j}个街道。本县：" + "；".join(parts) + "。")
     flags, notes = _township_flags(df)
     fig = _check_matrix_chart(flags, f"{name} {f.year}年各乡镇（街道）主要指标达标一览", df["township_code"].tolist(),
@@ -515,7 +520,8 @@ COMPARE = ("liuyou_items_avg", "station_activity_avg", "avg_session_days", "atte
 
 
 def township_compare(snap, f, name: str, county_name: str) -> None:
-    st.subheader(f"{name}与{county_name}、全市比较", anchor=False)
+    area = data.area(snap)
+    st.subheader(f"{name}与{county_name}、{area}比较", anchor=False)
     county = f.township[:6]
     series = data.kpi_series(snap, COMPARE, county, f.township)
     have = set(series.loc[series["level"] == "乡", "kpi_code"])
@@ -528,8 +534,8 @@ def township_compare(snap, f, name: str, county_name: str) -> None:
     ind = BY_CODE[code]
     df = series[series["kpi_code"] == code]
     span = f"{df['year'].min()}–{df['year'].max()}年"
-    fig = charts.kpi_trend_chart(df, f"{ind.name_zh}：{name}、{county_name}与全市（{span}）", ind.unit)
+    fig = charts.kpi_trend_chart(df, f"{ind.name_zh}：{name}、{county_name}与{area}（{span}）", ind.unit)
     if ind.unit == "%":
         fig.update_yaxes(range=[0, 1.08])
-    note = "单个乡镇的达标率只有0或100%（是否达标），县区和全市为达标单位占比。" if code in BINARY else ""
+    note = f"单个乡镇的达标率只有0或100%（是否达标），县区和{area}为达标单位占比。" if code in BINARY else ""
     frame.chart(fig, key="profile_compare_chart", caption=note + frame.kpi_caption(ind))

@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from etl import fmt, png, story
+from etl.area import area_word
 from etl.deck import Table
 from etl.indicators import BY_CODE
 from etl.xlsx_safe import write_xlsx
@@ -111,9 +112,11 @@ def _gap(row, ind) -> float:
     return gap / abs(row["target"]) if row["target"] else gap
 
 
-def strengths_weaknesses(code: str, counties: pd.DataFrame, limit: int = 3) -> tuple[list[str], list[str], str | None]:
+def strengths_weaknesses(code: str, counties: pd.DataFrame, limit: int = 3,
+                         area: str = "全市") -> tuple[list[str], list[str], str | None]:
     """A county's best places among the counties (top two, not shared by many), its indicators furthest below
     target (index KPIs only), and the worst of those that is a rate or count (for a full story sentence).
+    `area` names the top unit in "全市第2": 全市 / 全省 / 全国.
     `counties`: data_report.county_kpis rows (place, ties, median and n_counties computed over all counties)."""
     good, bad = [], []
     own = counties[(counties["county_code"] == code)].dropna(subset=["value"]).sort_values("kpi_code", kind="stable")
@@ -124,10 +127,10 @@ def strengths_weaknesses(code: str, counties: pd.DataFrame, limit: int = 3) -> t
         kpi, n, place, ties = row["kpi_code"], int(row["n_counties"]), int(row["place"]), int(row["ties"])
         if place <= 2 and ties <= max(1, n // 3) and row["status"] != "red":
             spread = -abs(row["value"] - row["median"])
-            good.append((place, spread, f"{ind.name_zh}{shown_value(row, ind)}（全市第{place}）"))
+            good.append((place, spread, f"{ind.name_zh}{shown_value(row, ind)}（{area}第{place}）"))
         if row["status"] == "red" and not fmt.is_missing(row["target"]):
             text = (f"{ind.name_zh}：{shown_value(row, ind)}" if _yes_no(row, ind) else
-                    f"{ind.name_zh}{shown_value(row, ind)}（目标{_target(row, ind)}，全市第{place}）")
+                    f"{ind.name_zh}{shown_value(row, ind)}（目标{_target(row, ind)}，{area}第{place}）")
             bad.append((-_gap(row, ind), -ind.weight, text, None if _yes_no(row, ind) else kpi))
     good.sort(key=lambda t: t[:2])
     bad.sort(key=lambda t: t[:2])
@@ -136,7 +139,7 @@ def strengths_weaknesses(code: str, counties: pd.DataFrame, limit: int = 3) -> t
 
 
 def county_paragraph(year: int, rank_row, dims: pd.DataFrame, counties: pd.DataFrame, counts: pd.DataFrame,
-                     total_counties: int) -> str:
+                     total_counties: int, area: str = "全市") -> str:
     code, name = rank_row["county_code"], rank_row["county_name"]
     text = (f"{year}年综合指数{rank_row['total']:.1f}分，在{total_counties}个县区中排第{int(rank_row['rank'])}名"
             + ("" if fmt.is_missing(rank_row["rank_change"]) else f"（较上年{_rank_change(rank_row['rank_change'])}）")
@@ -149,7 +152,7 @@ def county_paragraph(year: int, rank_row, dims: pd.DataFrame, counties: pd.DataF
         if max(share) - min(share) > 1e-9:
             text += (f"{'六' if len(own) == 6 else len(own)}个维度中“{best['dimension_name']}”得分率最高（{max(share):.0%}），"
                      f"“{worst['dimension_name']}”最低（{min(share):.0%}）。")
-    good, bad, worst_code = strengths_weaknesses(code, counties)
+    good, bad, worst_code = strengths_weaknesses(code, counties, area=area)
     if good:
         text += "优势：" + "、".join(good) + "。"
     if bad:
@@ -165,7 +168,8 @@ def county_paragraph(year: int, rank_row, dims: pd.DataFrame, counties: pd.DataF
     return text
 
 
-def warnings_section(year: int, breaches: pd.DataFrame, policy: pd.DataFrame, counted: dict | None = None) -> Section:
+def warnings_section(year: int, breaches: pd.DataFrame, policy: pd.DataFrame, counted: dict | None = None,
+                     area: str = "全市") -> Section:
     """`counted`: the breaches counted in SQL (etl.deck._breach_summary) when `breaches` is a cut list."""
     counts = breaches["kpi_ref"].value_counts() if counted is None else counted["refs"]
     total = data.total(breaches) if counted is None else counted["total"]
@@ -179,7 +183,7 @@ def warnings_section(year: int, breaches: pd.DataFrame, policy: pd.DataFrame, co
             (r["kpi_ref"], r["county_name"], "—" if fmt.is_missing(r["township_name"]) else r["township_name"],
              r["message_zh"]) for _, r in breaches.iterrows()))))
     if len(policy):
-        summary = (policy.assign(county_name=policy["county_name"].fillna("全市"))
+        summary = (policy.assign(county_name=policy["county_name"].fillna(area))
                    .groupby(["county_name", "table_label", "message_zh"], sort=False).size().reset_index(name="n")
                    .sort_values(["county_name", "n"], ascending=[True, False]))
         shown = summary.head(MAX_POLICY_ROWS)
@@ -205,6 +209,7 @@ def build_report(*, city: dict, year: int, county: str | None, scope_name: str, 
     POINT_KPIS; `breaches`/`policy`: warnings of the scope (lists cut at data.LIST_MAX; `breach_summary`
     counts every breach)."""
     rows = {r["kpi_code"]: r for _, r in kpis.iterrows()}
+    area = area_word(city.get("city_name"))
     points = []
     for code in POINT_KPIS:
         if code in rows and not fmt.is_missing(rows[code]["value"]):
@@ -230,17 +235,17 @@ def build_report(*, city: dict, year: int, county: str | None, scope_name: str, 
         shown = ordered[(pos <= PARAGRAPH_TOP) | (pos > n - (PARAGRAPH_MAX - PARAGRAPH_TOP))]
         per_note = (f"共{n}个县区，此处评述综合指数前{PARAGRAPH_TOP}名和排名最后的{PARAGRAPH_MAX - PARAGRAPH_TOP}个；"
                     "选择县区可查看该县区的段落。")
-    entries = tuple((r["county_name"], county_paragraph(year, r, dims, counties, counts, n))
+    entries = tuple((r["county_name"], county_paragraph(year, r, dims, counties, counts, n, area))
                     for _, r in shown.iterrows())
     per_county = Section("四、各县区情况", entries=entries, note=per_note) if entries else \
         Section("四、各县区情况", ("本年度尚无县区综合指数，暂不能逐县评述。",))
-    scope = "全市" if not county else scope_name
+    scope = area if not county else scope_name
     return Report(
         issuer=f"{city.get('city_name', '')}人大常委会",
         title=f"{year}年度县乡人大建设情况通报" + (f"（{scope_name}）" if county else ""),
         meta=f"范围：{scope} · 数据版本 v{version}" + (f" · 数据截至 {date}" if date else ""),
         year=year, county_code=county, scope_name=scope_name, is_demo=bool(city.get("is_demo")),
-        sections=(overview, index, warnings_section(year, breaches, policy, breach_summary), per_county),
+        sections=(overview, index, warnings_section(year, breaches, policy, breach_summary, area), per_county),
         snap=snap if n > TABLE_MAX else None)
 
 

@@ -76,7 +76,7 @@ def intro(snap, account) -> None:
                "看到新数据。每一次上传（包括未通过的）都记入上传日志和审计日志。")
     if own_county(account):
         st.info(f"您是{data.unit_name(snap, account.county_code)}的县区填报员：只能报送本县区的数据，文件中其他县区的行会被拒绝；"
-                "全市共用的数据（市、县区名录、履职积分规则）由市人大工作人员报送。", icon=":material/info:")
+                f"{data.area(snap)}共用的数据（市、县区名录、履职积分规则）由市人大工作人员报送。", icon=":material/info:")
 
 
 def result_banner() -> None:
@@ -592,7 +592,7 @@ def editor_section(snap, account, t: schema.Table, year: int, county: str | None
         return
     scope_year = year if t.year_column else None
     scope_county = county if by_county else None
-    where = (f"{scope_year}年" if scope_year else "") + (data.unit_name(snap, scope_county) if scope_county else "全市")
+    where = (f"{scope_year}年" if scope_year else "") + (data.unit_name(snap, scope_county) if scope_county else data.area(snap))
     n = data_upload.scope_count(snap, t.name, scope_year, scope_county)
     if n > data_upload.EDITOR_MAX_ROWS:
         st.warning(f"{where}的“{t.label}”共{n:,}行，超过在线修改的上限（{data_upload.EDITOR_MAX_ROWS:,}行）。"
@@ -646,5 +646,5 @@ def editor_scope(snap, account, t: schema.Table, filters) -> tuple[int, str | No
         st.caption(f"县区：{data.unit_name(snap, county)}（县区填报员只能修改本县区的数据）")
     if not t.year_column:
         st.caption("该表不分年度：显示所选县区的全部记录，年度选择不影响修改范围。" if data_upload.county_expr(t)
-                   else "该表为全市共用数据：显示全部记录，年度和县区选择不影响修改范围。")
+                   else f"该表为{data.area(snap)}共用数据：显示全部记录，年度和县区选择不影响修改范围。")
     return filters.year, county
