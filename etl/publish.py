@@ -459,7 +459,8 @@ def _apply(batch: Batch, tmp: Path, ids: list[int], version: int, user: str) -> 
             batch_of = "CASE _file " + " ".join(f"WHEN {i} THEN {ids[i]}" for i in files) + " END"
             cols = ", ".join(t.column_names)
             con.execute(f"INSERT INTO new.{name} ({cols}, _batch, _row) SELECT {cols}, {batch_of}, _row FROM stg_{name}")
-            _unique_keys(con, t, key_match, ids, earlier=not empty)
+            _unique_keys(con, t, key_match, ids, earlier=not empty,
+                         in_batch=batch.checked.get(name) != con.execute(f"SELECT count(*) FROM stg_{name}").fetchone()[0])
             _fault("mid_apply")
         for i, f in enumerate(batch.files):
             scope = ""
@@ -485,13 +486,15 @@ def _apply(batch: Batch, tmp: Path, ids: list[int], version: int, user: str) -> 
     return counties
 
 
-def _unique_keys(con, t: schema.Table, key_match: str, ids: list[int], earlier: bool = True) -> None:
+def _unique_keys(con, t: schema.Table, key_match: str, ids: list[int], earlier: bool = True,
+                 in_batch: bool = True) -> None:
     """The second line of defence for keys (the tables have no PRIMARY KEY, see schema.ddl), spillable
-    instead of an in-memory index: the batch's rows have distinct keys (GROUP BY), and (if the table had
-    `earlier` rows) no earlier row with one of those keys is left (the earlier snapshot's keys were distinct
-    by the same check)."""
+    instead of an in-memory index: the batch's rows have distinct keys (GROUP BY; skipped when not `in_batch`,
+    i.e. the staged table still holds exactly the rows validation's duplicate_key ran the same GROUP BY on),
+    and (if the table had `earlier` rows) no earlier row with one of those keys is left (the earlier
+    snapshot's keys were distinct by the same check)."""
     keys = ", ".join(f"x.{k}" for k in t.key)
-    dup = con.execute(f"SELECT {keys} FROM stg_{t.name} x GROUP BY ALL HAVING count(*) > 1 LIMIT 1").fetchone()
+    dup = in_batch and con.execute(f"SELECT {keys} FROM stg_{t.name} x GROUP BY ALL HAVING count(*) > 1 LIMIT 1").fetchone()
     dup = dup or earlier and con.execute(f"SELECT {keys} FROM new.{t.name} x WHERE coalesce(x._batch, -1) NOT IN "
                              f"({', '.join(map(str, ids))}) AND EXISTS (SELECT 1 FROM stg_{t.name} s WHERE {key_match}) "
                              f"LIMIT 1").fetchone()

@@ -68,6 +68,7 @@ class Batch:
     con: duckdb.DuckDBPyConnection | None = None
     modes: dict[str, str] = field(default_factory=dict)
     county: str | None = None           # restricted to one county's rows (县区填报员)
+    checked: dict[str, int] = field(default_factory=dict)  # table -> staged rows whose keys duplicate_key checked
 
     @property
     def ok(self) -> bool:
@@ -249,6 +250,7 @@ def validate_batch(inputs: list[tuple[str, bytes | Path]], snapshot: Path | None
             return batch
         _check(con, files, snapshot, batch.modes, county)
         listed, counts = _collect(con, files)
+        batch.checked = {t: con.execute(f"SELECT count(*) FROM stg_{t}").fetchone()[0] for t in batch.tables}
     except duckdb.OutOfMemoryException:
         con.close()     # nothing was written anywhere: say so in Chinese instead of failing
         batch = Batch(files, [Problem("out_of_memory", f"校验这批数据时暂存库内存不足（上限{stage_memory_mb()}MB，"
@@ -365,7 +367,7 @@ def _check_county(con, t: schema.Table, county: str) -> None:
         expr = "t.county_code"
     else:
         con.execute(f"INSERT INTO problems SELECT _file, min(_row), '{t.column_names[0]}', 'table_not_permitted', 'error', "
-                    f"NULL, '县区填报员不能上传“{t.label}”（全市共用数据），请联系市人大工作人员。' FROM stg_{t.name} GROUP BY _file")
+                    f"NULL, '县区填报员不能上传“{t.label}”（各县区共用的数据），请联系市人大工作人员。' FROM stg_{t.name} GROUP BY _file")
         return
     blame = "county_code" if "county_code" in t.column_names else next(
         c for c in ("township_code", "unit_code", "station_id", "deputy_id") if c in t.column_names)
@@ -432,7 +434,7 @@ def _check_table(con, t: schema.Table, has_warehouse: bool) -> None:
         if has_warehouse and t.county_sql and t.year_column not in t.key and len(t.key) == 1:
             k = t.key[0]
             sqls.append(f"SELECT t._file, t._row, '{k}', 'key_in_other_county', 'error', t.{k}, "
-                        f"'该编号已被其他县区的记录使用：编号须全市唯一，请改用本县区的编号。' FROM stg_{t.name} t "
+                        f"'该编号已被其他县区的记录使用：编号在所有县区中须唯一，请改用本县区的编号。' FROM stg_{t.name} t "
                         f"JOIN w.{t.name} x ON x.{k} = t.{k} WHERE {_county_of(t, 'x', 'cur_')} <> {_county_of(t, 't', 'cur_')}")
     for rule in t.rules:
         sqls.append(f"SELECT t._file, t._row, {checks.lit(rule.column)}, {checks.lit(rule.code)}, {checks.lit(rule.severity)}, "

@@ -195,6 +195,8 @@ def test_a_doubled_key_that_slipped_past_validation_is_caught_before_commit(wh):
     files_before = sorted(f.name for f in wh.warehouse.iterdir())
     batch = publish.validate(wh, [("机构.csv", BODY.encode("utf-8-sig"))])
     assert batch.ok
+    # the rows validation's duplicate_key grouped: unchanged, publish does not group them again
+    assert batch.checked == {"fact_county_body": batch.files[0].rows} and batch.files[0].rows > 0
     batch.con.execute("INSERT INTO stg_fact_county_body SELECT * FROM stg_fact_county_body")  # a validation bug
     with pytest.raises(publish.PublishFailed, match="县人大常委会机构与人员.*发布前核对") as failed:
         publish.publish(wh, batch, "测试")

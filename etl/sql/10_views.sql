@@ -27,7 +27,8 @@ WITH r AS (SELECT * FROM cfg_points_rule WHERE scheme_id = cfg_text('points_sche
 s AS (SELECT max(scheme_type) AS scheme_type, coalesce(max(base_points), 0) AS base_points FROM r),
 p AS (
   SELECT f.year, f.deputy_id, count(*) AS items,
-    sum(coalesce(f.points, least(f.quantity * r.points_per_unit, r.max_points))) AS item_points
+    sum(coalesce(f.points, least(f.quantity * r.points_per_unit, r.max_points))) AS item_points,
+    coalesce(bool_or(r.item_name LIKE '%进站%' AND f.quantity > 0), FALSE) AS has_station  -- K19: a 进站 item
   FROM fact_deputy_points f JOIN r ON r.item_code = f.item_code
   GROUP BY f.year, f.deputy_id
 ),
@@ -41,5 +42,5 @@ SELECT t.year, t.deputy_id, d.level, d.county_code, d.township_code, cfg_text('p
   t.scheme_type, t.base_points, t.item_points, t.items, t.total_points,
   CASE WHEN t.total_points >= cfg('points_good_line') THEN '履职好'
        WHEN t.total_points >= cfg('points_pass_line') THEN '较好' ELSE '差' END AS grade,
-  t.total_points >= cfg('points_pass_line') AS is_pass
+  t.total_points >= cfg('points_pass_line') AS is_pass, t.has_station, d.name
 FROM t LEFT JOIN dim_deputy d ON d.deputy_id = t.deputy_id;

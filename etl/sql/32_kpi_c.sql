@@ -1,19 +1,12 @@
 -- C 代表工作、联络站 (K16–K22).
--- 履职积分 per deputy and year (v_deputy_points_year materialised once, with the name if the city keeps one and
--- whether the deputy has a 进站 item: item_name contains 进站, quantity > 0, in the active scheme). The 代表工作
--- page reads it too (72_dep.sql); ordered so a county's rows sit together.
+-- 履职积分 per deputy and year (v_deputy_points_year materialised once, in one pass over the items: with the name
+-- if the city keeps one and whether the deputy has a 进站 item). The 代表工作 page reads it too (72_dep.sql);
+-- ordered so a county's rows sit together.
 -- partition: county_code
 CREATE OR REPLACE TABLE mart_points AS
-SELECT CAST(p.year AS INTEGER) AS year, p.deputy_id, n.name, p.level, p.county_code, p.township_code,
-  CAST(p.total_points AS DOUBLE) AS total_points, p.grade, p.is_pass, p.items,
-  coalesce(s.has_station, FALSE) AS has_station
+SELECT CAST(p.year AS INTEGER) AS year, p.deputy_id, p.name, p.level, p.county_code, p.township_code,
+  CAST(p.total_points AS DOUBLE) AS total_points, p.grade, p.is_pass, p.items, p.has_station
 FROM v_deputy_points_year p
-LEFT JOIN (
-  SELECT DISTINCT f.year, f.deputy_id, TRUE AS has_station FROM fact_deputy_points f
-  JOIN cfg_points_rule r ON r.item_code = f.item_code AND r.scheme_id = cfg_text('points_scheme')
-  WHERE r.item_name LIKE '%进站%' AND f.quantity > 0
-) s ON s.year = p.year AND s.deputy_id = p.deputy_id
-LEFT JOIN dim_deputy n ON n.deputy_id = p.deputy_id
 WHERE p.county_code IS NOT NULL
 ORDER BY year, county_code, total_points;
 
