@@ -93,7 +93,7 @@ def test_a_suggestion_batch_rebuilds_only_what_it_feeds(demo, tmp_path):
     assert not built["full"]
     assert {"mart_kpi_d", "kpi_base_d", "mart_handling_unit"} <= built["rebuilt"]
     assert {"mart_kpi_d", "mart_handling_unit", "mart_township_profile"} <= built["partial"]  # one county's rows
-    assert not {"kpi_base_a", "kpi_base_c", "kpi_deputy_year", "mart_points", "mart_station_item", "mart_kpi_a",
+    assert not {"kpi_base_a", "kpi_base_c", "kpi_deputy_year", "kpi_deputy_archive", "mart_points", "mart_station_item", "mart_kpi_a",
                 "mart_kpi_c"} & built["rebuilt"]
 
 

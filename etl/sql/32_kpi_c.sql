@@ -24,11 +24,10 @@ UNION ALL SELECT 'opinion_closure_rate', year, county_code, township_code, coale
   coalesce(sum(opinions_collected), 0), NULL, NULL FROM _k_station WHERE reported GROUP BY ALL
 -- K19 in-office county deputies with a 进站 record
 UNION ALL SELECT 'deputy_station_rate', d.year, d.county_code, NULL, count(*) FILTER (WHERE p.has_station), count(*), NULL, NULL
-  FROM kpi_deputy_year d LEFT JOIN mart_points p ON p.year = d.year AND p.deputy_id = d.deputy_id
-  WHERE d.level = '县级' GROUP BY ALL
+  FROM kpi_deputy_year d LEFT JOIN mart_points p ON p.year = d.year AND p.deputy_id = d.deputy_id GROUP BY ALL
 -- K21 both levels; township grain = 乡级 deputies of the township
-UNION ALL SELECT 'archive_rate', year, county_code, township_code, count(*) FILTER (WHERE archived), count(*), NULL, NULL
-  FROM kpi_deputy_year GROUP BY ALL
+UNION ALL SELECT 'archive_rate', year, county_code, township_code, sum(archived), sum(deputies), NULL, NULL
+  FROM kpi_deputy_archive GROUP BY ALL
 -- K22 over deputies with a points row
 UNION ALL SELECT 'points_pass_rate', year, county_code, CASE WHEN level = '乡级' THEN township_code END,
   count(*) FILTER (WHERE is_pass), count(*), NULL, NULL FROM mart_points GROUP BY ALL

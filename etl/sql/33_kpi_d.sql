@@ -26,7 +26,7 @@ LEFT JOIN (
   FROM v_suggestion WHERE level = '县级' AND status IS DISTINCT FROM '已撤回'
   GROUP BY ALL
 ) g ON g.year = c.year AND g.county_code = c.county_code
-LEFT JOIN (SELECT year, county_code, count(*) AS n_dep FROM kpi_deputy_year WHERE level = '县级' GROUP BY ALL) dp
+LEFT JOIN (SELECT year, county_code, count(*) AS n_dep FROM kpi_deputy_year GROUP BY ALL) dp
   ON dp.year = c.year AND dp.county_code = c.county_code;
 
 -- partition: county_code
