@@ -25,7 +25,7 @@ import duckdb
 from etl import schema, warehouse
 from etl.appstore import AppStore, now
 from etl.problems import EtlError, ValidationFailed, WriterBusy
-from etl.validate import Batch, validate_batch
+from etl.validate import Batch, SourceChanged, validate_batch
 
 KEEP_SNAPSHOTS = 20
 DEMO_DIR = Path(__file__).resolve().parent.parent / "data" / "demo"
@@ -424,6 +424,8 @@ def _relog(p: Paths, store: AppStore, cur: int, logged: set[int]) -> list[str]:
 
 def _reason(exc: BaseException) -> str:
     text = str(exc)
+    if isinstance(exc, SourceChanged):
+        return text
     if getattr(exc, "errno", None) == errno.ENOSPC or "No space left" in text or "disk" in text.lower():
         return "磁盘空间不足，请联系管理员清理磁盘后重试。"
     return "数据库写入出错，请稍后重试或联系管理员（详情见服务器日志）。"
@@ -518,9 +520,17 @@ def _archive(p: Paths, batch: Batch) -> None:
         target = p.uploads / f"{f.sha256}.{f.fmt}"
         if not target.exists():
             part = target.with_suffix(".part")
-            with open(part, "wb") as out:
-                out.write(f.data)
-                out.flush()
+            if f.unchanged():  # bytes, or a path as it was when validated: copied by the kernel, not re-hashed
+                if isinstance(f.source, bytes):
+                    part.write_bytes(f.source)
+                else:
+                    shutil.copyfile(f.source, part)
+                if not f.unchanged():  # changed while being copied
+                    part.unlink()
+                    raise SourceChanged(f.name)
+            else:  # touched or replaced since: the same content (sha256) is still fine
+                part.write_bytes(f.data)
+            with open(part, "rb") as out:
                 os.fsync(out.fileno())
             os.replace(part, target)
     _fsync(p.uploads)

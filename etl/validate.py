@@ -47,6 +47,7 @@ class FileReport:
     rows: int = 0
     source: bytes | Path = b""          # the upload's bytes, or the path of a file read again only when needed
     problems: list[Problem] = field(default_factory=list)
+    stat: tuple | None = None           # (size, mtime_ns, inode) of a path when it was read
 
     @property
     def data(self) -> bytes:
@@ -55,8 +56,24 @@ class FileReport:
             return self.source
         data = Path(self.source).read_bytes()
         if self.sha256 and hashlib.sha256(data).hexdigest() != self.sha256:
-            raise OSError(f"文件“{self.name}”在校验之后被改动，本次未发布：请重新上传。")
+            raise SourceChanged(self.name)
         return data
+
+    def unchanged(self) -> bool:
+        """A path whose size, modification time and inode are those it had when read (cheap; else see data)."""
+        return isinstance(self.source, bytes) or self.stat is not None and file_stat(self.source) == self.stat
+
+
+class SourceChanged(OSError):
+    """A file given as a path changed between its validation and the publish."""
+
+    def __init__(self, name: str):
+        super().__init__(f"文件“{name}”在校验之后被改动，本次未发布：请重新上传。")
+
+
+def file_stat(path) -> tuple:
+    st = os.stat(path)
+    return st.st_size, st.st_mtime_ns, st.st_ino
 
 
 @dataclass
@@ -275,6 +292,8 @@ def validate_batch(inputs: list[tuple[str, bytes | Path]], snapshot: Path | None
 
 def _read_one(report: FileReport, i: int, table) -> tuple[RawFile | None, dict[str, int]]:
     """Read one file and map its headers; (None, {}) when it cannot be staged (problems are in the report)."""
+    if not isinstance(report.source, bytes):
+        report.stat = file_stat(report.source)   # before reading: a change while it is read shows later
     data = report.source if isinstance(report.source, bytes) else Path(report.source).read_bytes()
     try:
         raw = read_upload(report.name, data)

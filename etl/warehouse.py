@@ -57,8 +57,8 @@ def signature(con, tables=None, lineage: bool = False) -> dict[str, tuple[int, i
     names = tables or [t.name for t in schema.SNAPSHOT_TABLES]
     sig = {}
     for name in names:
-        cols = [c for c in con.execute(f"SELECT * FROM {name} LIMIT 0").fetchdf().columns
-                if lineage or c not in ("_batch", "_row")]
+        cols = [d[0] for d in con.execute(f"SELECT * FROM {name} LIMIT 0").description
+                if lineage or d[0] not in ("_batch", "_row")]
         expr = "hash(" + ", ".join(cols) + ")" if cols else "0"
         n, h = con.execute(f"SELECT count(*), coalesce(sum({expr}), 0) FROM {name}").fetchone()
         sig[name] = (int(n), int(h))

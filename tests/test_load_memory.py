@@ -104,6 +104,35 @@ def test_path_inputs_are_archived_only_if_unchanged(wh, tmp_path):
     assert (wh.uploads / f"{batch.files[0].sha256}.csv").read_bytes() == f.read_bytes()
 
 
+def test_a_path_rewritten_with_the_same_size_or_merely_touched_is_judged_by_its_content(wh, tmp_path):
+    """The archive copies an untouched path without hashing it again; a changed size, time or inode falls back
+    to the sha256 of the content."""
+    f = tmp_path / "bodies.csv"
+    original = _bodies(60)
+    f.write_bytes(original)
+    batch = publish.validate(wh, validate.read_paths([f]))
+    assert batch.ok and batch.files[0].unchanged()
+    same_size = original.replace("工作委员会,3".encode(), "工作委员会,4".encode(), 1)
+    assert len(same_size) == len(original) and same_size != original
+    f.write_bytes(same_size)                    # same size, new content
+    os.utime(f, ns=(batch.files[0].stat[1] + 10**9,) * 2)
+    assert not batch.files[0].unchanged()
+    before = publish.current_version(wh)
+    with pytest.raises(PublishFailed, match="校验之后被改动"):
+        publish.publish(wh, batch, "测试")
+    batch.close()
+    assert publish.current_version(wh) == before
+
+    f.write_bytes(original)
+    batch = publish.validate(wh, validate.read_paths([f]))
+    os.utime(f, ns=(batch.files[0].stat[1] + 10**9,) * 2)   # touched, content as validated: published
+    assert not batch.files[0].unchanged()
+    version = publish.publish(wh, batch, "测试")
+    batch.close()
+    assert version == before + 1
+    assert (wh.uploads / f"{batch.files[0].sha256}.csv").read_bytes() == original
+
+
 def test_out_of_memory_is_a_chinese_problem_and_changes_nothing(wh, monkeypatch):
     monkeypatch.setattr(validate, "MIN_MEMORY_MB", 16)
     monkeypatch.setenv(validate.MEMORY_ENV, "16MB")
