@@ -266,3 +266,12 @@ def test_warm_reruns_are_fast(demo_wh, monkeypatch):
         start = time.perf_counter()
         at.run()
         assert time.perf_counter() - start < 2.0, page
+
+
+def test_the_rank_axis_names_every_rank_of_a_city_but_round_steps_of_a_province_or_the_nation():
+    from pages._common.charts_profile import _rank_ticks
+    assert _rank_ticks(8) == list(range(1, 9))
+    for n in (11, 120, 2844):   # 120 ticks on a 130-pixel axis were an unreadable block
+        ticks = _rank_ticks(n)
+        assert ticks[0] == 1 and max(ticks) <= n and len(ticks) <= 10 and ticks == sorted(set(ticks))
+    assert _rank_ticks(120) == [1, 20, 40, 60, 80, 100, 120]

@@ -66,6 +66,14 @@ def _target_shape(y: float, xref: str, yref: str) -> dict:
                 "line": {"dash": "dash", "color": charts.TARGET_COLOR, "width": 2}}
 
 
+def _rank_ticks(n_units: int, most: int = 10) -> list[int]:
+    """Every rank for a city's few counties; 1 and round steps (5, 10, 20, 50, …) for a province or the nation."""
+    if n_units <= most:
+        return list(range(1, n_units + 1))
+    step = next(s for m in (1, 10, 100, 1000) for s in (5 * m, 10 * m, 20 * m, 50 * m) if n_units / s <= most)
+    return [1, *range(step, n_units + 1, step)]
+
+
 def rank_history_chart(hist: pd.DataFrame, city_avg: pd.DataFrame, n_units: int, title: str,
                        line: float = 80.0, area: str = "全市") -> go.Figure:
     """Top: rank over the years (1 at the top). Bottom: total score by grade colour, the city average and the
@@ -102,7 +110,7 @@ def rank_history_chart(hist: pd.DataFrame, city_avg: pd.DataFrame, n_units: int,
     fig = go.Figure(data=data, layout={
         "xaxis": {**cat, "anchor": "y", "showticklabels": False}, "xaxis2": {**cat, "anchor": "y2", "matches": "x",
                                                                        "title": {"text": "年度"}},
-        "yaxis": {"domain": [0.6, 0.94], "range": [n_units + 0.6, -0.3], "tickvals": list(range(1, n_units + 1)),
+        "yaxis": {"domain": [0.6, 0.94], "range": [n_units + 0.6, -0.3], "tickvals": _rank_ticks(n_units),
                "title": {"text": "名次"}, "gridcolor": "#e5e5e5", "zeroline": False, "automargin": True},
         "yaxis2": {"domain": [0.0, 0.46], "range": [0, top], "title": {"text": "得分（分）"}, "gridcolor": "#e5e5e5",
                 "zeroline": False, "automargin": True},

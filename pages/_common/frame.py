@@ -50,7 +50,7 @@ def sidebar(snap, account) -> None:
 
 def demo_badge(snap) -> None:
     if data.city(snap).get("is_demo"):
-        st.badge("演示数据 · 虚构城市，不代表任何真实地区", icon=":material/science:", color="violet")
+        st.badge("演示数据 · 虚构地区，不代表任何真实地区", icon=":material/science:", color="violet")
 
 
 @contextmanager

@@ -203,4 +203,4 @@ def render(snap) -> None:
         download(deck)
     show(deck.slides[number - 1])
     st.caption(f"键盘：← → 翻页 · {deck.scope_name} {deck.year}年 · 数据版本 v{deck.version}"
-               + (" · 演示数据（虚构城市）" if data.city(snap).get("is_demo") else ""))
+               + (" · 演示数据（虚构地区）" if data.city(snap).get("is_demo") else ""))

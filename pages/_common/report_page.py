@@ -353,7 +353,7 @@ def report_html(rep: Report) -> str:
     parts = [f'<div class="npc-report"><p class="issuer">{html.escape(rep.issuer)}</p>',
              f"<h1>{html.escape(rep.title)}</h1>", f'<p class="meta">{html.escape(rep.meta)}</p>']
     if rep.is_demo:
-        parts.append('<div class="demo">演示数据 · 虚构城市，不代表任何真实地区</div>')
+        parts.append('<div class="demo">演示数据 · 虚构地区，不代表任何真实地区</div>')
     parts.append("<hr>")
     for sec in rep.sections:
         parts.append(f"<h2>{html.escape(sec.heading)}</h2>")
