@@ -85,10 +85,11 @@ def build_policy_warnings(con, changed: set[str] | None = None, batches: list[in
                 _insert(con, t, r)
                 counts["full"] += 1
                 continue
-            scope = _replaced_scope(con, t, batches)
-            con.execute(f"""DELETE FROM mart_policy_warning WHERE {same} AND (record_key IN
-                (SELECT {_key(t)} FROM {t.name} t WHERE t._batch IN ({ids}))
-                OR (year, county_code) IN (SELECT y, c FROM (VALUES {scope}) s(y, c)))""")
+            if con.execute(f"SELECT 1 FROM mart_policy_warning WHERE {same} LIMIT 1").fetchone():  # else nothing
+                scope = _replaced_scope(con, t, batches)  # to remove (e.g. a first build): skip the key scan
+                con.execute(f"""DELETE FROM mart_policy_warning WHERE {same} AND (record_key IN
+                    (SELECT {_key(t)} FROM {t.name} t WHERE t._batch IN ({ids}))
+                    OR (year, county_code) IN (SELECT y, c FROM (VALUES {scope}) s(y, c)))""")
             _insert(con, t, r, f"WHERE _batch IN ({ids})")
             counts["rows"] += 1
     for t in schema.SNAPSHOT_TABLES:
