@@ -520,11 +520,10 @@ def _archive(p: Paths, batch: Batch) -> None:
         target = p.uploads / f"{f.sha256}.{f.fmt}"
         if not target.exists():
             part = target.with_suffix(".part")
-            if f.unchanged():  # bytes, or a path as it was when validated: copied by the kernel, not re-hashed
-                if isinstance(f.source, bytes):
-                    part.write_bytes(f.source)
-                else:
-                    shutil.copyfile(f.source, part)
+            if isinstance(f.source, bytes):
+                part.write_bytes(f.source)
+            elif f.unchanged():  # a path as it was when validated: copied by the kernel, not re-hashed
+                shutil.copyfile(f.source, part)
                 if not f.unchanged():  # changed while being copied
                     part.unlink()
                     raise SourceChanged(f.name)
