@@ -58,6 +58,7 @@ _IDENT = re.compile(r"\b([a-z_][a-z0-9_]*)\b")
 # with the one stored in the snapshot, and an unchanged one does not make its readers stale (early cut-off).
 CUTOFF = {"_k_years": "SELECT string_agg(CAST(year AS VARCHAR), ',' ORDER BY year) FROM _k_years"}
 DIGESTS = "meta_marts_digest"
+KEEP = {"mart_policy_warning"}  # mart tables built outside etl/sql (etl/policy.py)
 PARAMS = {"station_all_items": "cfg_station_standard"}  # {{param}} in SQL -> the table its value is read from
 _PARTITION = re.compile(r"--\s*partition:\s*(\w+)")
 _AS = re.compile(r"\s+AS\s", re.I)
@@ -108,6 +109,10 @@ def build_marts(con, timings: dict | None = None, changed: set[str] | dict | Non
     for n in nodes:  # an object that changed kind in a code upgrade (e.g. a table now a view) is dropped first
         if not n.temp and n.name in existing and existing[n.name] != n.kind:
             con.execute(f"DROP {existing[n.name]} {n.name}")
+    if full:  # marts older code stored and this code no longer builds (e.g. kpi_base_a, now temporary)
+        for name in sorted(set(existing) - {n.name for n in nodes} - KEEP):
+            if name.startswith(("mart_", "kpi_")):
+                con.execute(f"DROP {existing[name]} {name}")
     old_digests = {} if full else dict(con.execute(f"SELECT name, digest FROM {DIGESTS}").fetchall())
     sqlfuncs.install(con, "cfg_rule", temp=False, inline=True)
     _ensure_cfg_kpi(con)

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 
 def install(con, cfg_table: str = "cfg_rule", temp: bool = True, inline: bool = False) -> None:
-    """cfg('code') -> DOUBLE threshold, cfg_text('code') -> text, in_office(...) -> deputy in office on a date.
+    """cfg('code') -> DOUBLE threshold, cfg_text('code') -> text, in_office(...) -> deputy in office on a date,
+    office_first_year(...) / office_last_year(...) -> the years in office on 31 December.
 
     inline=True reads the table now and writes its values into the macros as literals: for a table that no
     longer changes (a snapshot being published). A lookup subquery inside a correlated rule subquery makes
@@ -28,6 +29,14 @@ def install(con, cfg_table: str = "cfg_rule", temp: bool = True, inline: bool = 
                 "coalesce(elected, make_date(CAST(start_y AS INTEGER), 1, 1)) <= on_date "
                 "AND on_date <= make_date(CAST(coalesce(end_y, start_y + 5) AS INTEGER), 12, 31) "
                 "AND (status = '在任' OR status_date > on_date))")
+    # The same rule on 31 December, as a span of years: in office on 31 Dec of y <=> first <= y <= last
+    # (last < first: never). One row per deputy instead of one per deputy and year (tests/test_office_years.py).
+    con.execute(f"CREATE OR REPLACE {kind} office_first_year(elected, start_y) AS "
+                "CAST(year(coalesce(elected, make_date(CAST(start_y AS INTEGER), 1, 1))) AS INTEGER)")
+    con.execute(f"CREATE OR REPLACE {kind} office_last_year(start_y, end_y, status, status_date) AS "
+                "CAST(CASE WHEN status = '在任' THEN coalesce(end_y, start_y + 5) "
+                "WHEN status_date IS NULL THEN -1 "
+                "ELSE least(coalesce(end_y, start_y + 5), year(status_date) - 1) END AS INTEGER)")
 
 
 def _lit(value: str) -> str:

@@ -91,10 +91,10 @@ def test_a_suggestion_batch_rebuilds_only_what_it_feeds(demo, tmp_path):
     _publish(demo, "fact_suggestion", part)
     built = _assert_same_as_full(demo, tmp_path)
     assert not built["full"]
-    assert {"mart_kpi_d", "kpi_base_d", "mart_handling_unit"} <= built["rebuilt"]
+    assert {"mart_kpi_d", "mart_handling_unit"} <= built["rebuilt"]
     assert {"mart_kpi_d", "mart_handling_unit", "mart_township_profile"} <= built["partial"]  # one county's rows
-    assert not {"kpi_base_a", "kpi_base_c", "kpi_deputy_year", "kpi_deputy_archive", "mart_points", "mart_station_item", "mart_kpi_a",
-                "mart_kpi_c"} & built["rebuilt"]
+    assert not {"kpi_deputy_archive", "kpi_deputy_station", "mart_points_low", "mart_points_grade", "mart_station_item",
+                "mart_kpi_a", "mart_kpi_c"} & built["rebuilt"]
 
 
 def test_a_points_batch_with_a_mismatch_updates_the_policy_warnings(demo, tmp_path):
@@ -104,8 +104,9 @@ def test_a_points_batch_with_a_mismatch_updates_the_policy_warnings(demo, tmp_pa
     part.loc[part.index[:4], "得分"] = "99"  # 得分 ≠ 数量×分值: a policy warning per row
     _publish(demo, "fact_deputy_points", part)
     built = _assert_same_as_full(demo, tmp_path)
-    assert "mart_points" in built["rebuilt"] and "mart_handling_unit" not in built["rebuilt"]
-    assert {"mart_points", "mart_kpi_c"} <= built["partial"]
+    assert "mart_points_low" in built["rebuilt"] and "mart_handling_unit" not in built["rebuilt"]
+    assert {"mart_points_low", "mart_points_grade", "kpi_deputy_station", "mart_kpi_c"} <= built["partial"]
+    assert "kpi_deputy_archive" not in built["rebuilt"]  # the roster did not change
     _, con = publish.open_snapshot(demo)
     try:
         n = con.execute("SELECT count(*) FROM mart_policy_warning WHERE rule_code = 'points_mismatch'").fetchone()[0]
@@ -124,8 +125,8 @@ def test_a_liuyou_batch_rewrites_only_its_county(demo, tmp_path):
     part.loc[part.index[:3], ["有机构", "有经费"]] = "否"  # 六有 rates and the 督导 list move
     _publish(demo, "fact_township_liuyou", part)
     built = _assert_same_as_full(demo, tmp_path)
-    assert {"kpi_base_a", "mart_kpi_a", "mart_org_liuyou"} <= built["partial"]
-    assert not {"kpi_base_d", "mart_points"} & built["rebuilt"]
+    assert {"mart_kpi_a", "mart_org_liuyou"} <= built["partial"]
+    assert not {"mart_kpi_d", "mart_points_low"} & built["rebuilt"]
 
 
 def test_meetings_deputies_and_a_new_year_stay_exact(demo, tmp_path):
@@ -143,7 +144,7 @@ def test_meetings_deputies_and_a_new_year_stay_exact(demo, tmp_path):
     new_year["年度"] = str(int(new_year["年度"].iloc[0]) + 1)  # a year no table had: every mart gets the year
     _publish(demo, "fact_budget", new_year)
     built = _assert_same_as_full(demo, tmp_path)
-    assert {"mart_kpi_a", "mart_kpi_f", "mart_station_item", "kpi_base_c"} <= built["rebuilt"]
+    assert {"mart_kpi_a", "mart_kpi_f", "mart_station_item", "mart_kpi_c", "kpi_deputy_archive"} <= built["rebuilt"]
 
 
 def test_rollback_rebuilds_nothing_and_an_upgrade_rebuilds_everything(demo, tmp_path, monkeypatch):
@@ -151,10 +152,19 @@ def test_rollback_rebuilds_nothing_and_an_upgrade_rebuilds_everything(demo, tmp_
     publish.rollback(demo, 2, "测试", "撤销")
     built = _assert_same_as_full(demo, tmp_path)
     assert not built["full"] and built["rebuilt"] == {""}
+    con = duckdb.connect(str(demo.snapshot(publish.current_version(demo))))
+    con.execute("CREATE TABLE kpi_base_a AS SELECT 1 AS x")  # a mart older code stored and this code does not build
+    con.close()
     monkeypatch.setattr(marts, "code_fingerprint", lambda: "newer-code")
     _publish(demo, "fact_budget", _csv("fact_budget").iloc[:3])
     built = _assert_same_as_full(demo, tmp_path)
-    assert built["full"] and "mart_points" in built["rebuilt"]
+    assert built["full"] and "mart_points_low" in built["rebuilt"]
+    _, con = publish.open_snapshot(demo)
+    try:
+        tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    finally:
+        con.close()
+    assert "kpi_base_a" not in tables and {"mart_policy_warning", "fact_budget", "meta_version"} <= tables
 
 
 def test_every_statement_creates_one_object_and_reads_known_names():
@@ -164,18 +174,22 @@ def test_every_statement_creates_one_object_and_reads_known_names():
     assert all("cfg_rule" in n.refs for n in nodes)
     by_name = {n.name: n for n in nodes}
     assert {"fact_suggestion"} <= by_name["v_suggestion"].refs
-    assert {"kpi_base_a", "_k_kpi_rows"} <= by_name["mart_kpi_a"].refs  # the name in a string literal counts
+    assert {"_k_base_a", "_k_kpi_rows"} <= by_name["mart_kpi_a"].refs  # the name in a string literal counts
     assert {f"mart_kpi_{x}" for x in "abcdef"} <= by_name["mart_kpi"].refs and by_name["mart_kpi"].kind == "VIEW"
     assert "meta_batch" in by_name["mart_tracker"].refs
 
 
-def test_each_family_table_holds_exactly_its_registry_codes(demo_wh):
+def test_each_family_table_holds_exactly_its_registry_codes(demo_wh, tmp_path, monkeypatch):
     from etl.indicators import DIMENSIONS, INDICATORS
-    _, con = publish.open_snapshot(demo_wh)
+    copy = tmp_path / "copy.duckdb"  # a build that keeps its temporary base rows (_k_base_a…f) to look at
+    shutil.copyfile(demo_wh.snapshot(publish.current_version(demo_wh)), copy)
+    monkeypatch.setattr(marts, "_drop_temp", lambda con: None)
+    con = duckdb.connect(str(copy))
     try:
+        marts.build_marts(con)
         for fam in DIMENSIONS:
             want = {i.code for i in INDICATORS if i.family == fam}
-            base = {r[0] for r in con.execute(f"SELECT DISTINCT kpi_code FROM kpi_base_{fam.lower()}").fetchall()}
+            base = {r[0] for r in con.execute(f"SELECT DISTINCT kpi_code FROM _k_base_{fam.lower()}").fetchall()}
             rows = {r[0] for r in con.execute(f"SELECT DISTINCT kpi_code FROM mart_kpi_{fam.lower()}").fetchall()}
             assert base <= want, fam  # a KPI computed in another family's file would be dropped silently
             assert rows == want, fam

@@ -93,7 +93,7 @@ def test_page_marts_agree_with_mart_kpi(con):
                          WHERE m.n_stations <> k.denominator""")
     assert items == []
     bins = rows(con, "SELECT year, sum(n) FROM mart_points_bin GROUP BY year EXCEPT "
-                     "SELECT year, count(*) FROM mart_points GROUP BY year")
+                     "SELECT year, count(*) FROM v_deputy_points_year WHERE county_code IS NOT NULL GROUP BY year")
     assert bins == []
 
 
@@ -132,7 +132,7 @@ def test_deputies_page_shows_the_city_figures_of_the_marts(demo_wh, monkeypatch,
         WHERE g.year = ? AND g.is_total AND g.grade = '差'""", year))
 
     low = table_with(at, "总分")
-    expected = rows(con, "SELECT deputy_id, total_points FROM mart_points WHERE year = ? AND NOT is_pass "
+    expected = rows(con, "SELECT deputy_id, total_points FROM v_deputy_points_year WHERE year = ? AND NOT is_pass "
                          "ORDER BY total_points, deputy_id", year)
     assert sorted(zip(low["代表编号"], low["总分"]), key=lambda r: (r[1], r[0])) == expected
     assert {"县区", "选区", "姓名"} <= set(low.columns)
@@ -165,7 +165,7 @@ def test_deputies_page_follows_year_and_county_and_the_link_reopens_it(demo_wh, 
     assert {t["name"] for t in trend["traces"] if t["type"] == "scatter"} >= {COUNTY_NAME, "清川市"}
 
     low = table_with(at, "总分")
-    assert len(low) == rows(con, "SELECT count(*) FROM mart_points WHERE year = 2022 AND county_code = ? "
+    assert len(low) == rows(con, "SELECT count(*) FROM v_deputy_points_year WHERE year = 2022 AND county_code = ? "
                                  "AND NOT is_pass", COUNTY)[0][0]
     assert "县区" not in low.columns
 

@@ -23,12 +23,12 @@ FROM d;
 -- 履职积分 per deputy and year under the active scheme cfg_text('points_scheme') (§2.3.8).
 -- partition: county_code
 CREATE OR REPLACE VIEW v_deputy_points_year AS
-WITH r AS (SELECT * FROM cfg_points_rule WHERE scheme_id = cfg_text('points_scheme')),
+WITH r AS (SELECT *, item_name LIKE '%进站%' AS is_station FROM cfg_points_rule WHERE scheme_id = cfg_text('points_scheme')),
 s AS (SELECT max(scheme_type) AS scheme_type, coalesce(max(base_points), 0) AS base_points FROM r),
 p AS (
   SELECT f.year, f.deputy_id, count(*) AS items,
     sum(coalesce(f.points, least(f.quantity * r.points_per_unit, r.max_points))) AS item_points,
-    coalesce(bool_or(r.item_name LIKE '%进站%' AND f.quantity > 0), FALSE) AS has_station  -- K19: a 进站 item
+    coalesce(bool_or(r.is_station AND f.quantity > 0), FALSE) AS has_station  -- K19: a 进站 item
   FROM fact_deputy_points f JOIN r ON r.item_code = f.item_code
   GROUP BY f.year, f.deputy_id
 ),
@@ -42,5 +42,7 @@ SELECT t.year, t.deputy_id, d.level, d.county_code, d.township_code, cfg_text('p
   t.scheme_type, t.base_points, t.item_points, t.items, t.total_points,
   CASE WHEN t.total_points >= cfg('points_good_line') THEN '履职好'
        WHEN t.total_points >= cfg('points_pass_line') THEN '较好' ELSE '差' END AS grade,
-  t.total_points >= cfg('points_pass_line') AS is_pass, t.has_station, d.name
+  t.total_points >= cfg('points_pass_line') AS is_pass, t.has_station, d.name,
+  in_office(d.elected_date, d.term_start_year, d.term_end_year, d.status, d.status_date, make_date(t.year, 12, 31))
+    AS in_office  -- on 31 December (K19)
 FROM t LEFT JOIN dim_deputy d ON d.deputy_id = t.deputy_id;

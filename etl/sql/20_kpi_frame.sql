@@ -21,30 +21,20 @@ SELECT y.year, t.county_code, t.township_code, t.unit_type = '街道' AS is_stre
 FROM _k_years y JOIN dim_township t
   ON t.valid_from_year <= y.year AND (t.valid_to_year IS NULL OR t.valid_to_year >= y.year);
 
--- Deputies in office on 31 December of each year (one candidate row per year of the term, then in_office).
+-- In-office deputies (on 31 December) and those with a 履职档案 by then, per year, level and unit (乡级: the
+-- township): deputies are first counted per unit and span of years in office, then spread over the years.
 -- Kept in the snapshot: rebuilt only when the roster (or the set of years) changes, not for every batch.
--- Per deputy only the county-level ones (K19 joins them to their 履职积分); both levels as counts per unit (K21).
-CREATE OR REPLACE TABLE kpi_deputy_year AS
-SELECT y.year, d.deputy_id, d.county_code
-FROM (
-  SELECT *, unnest(range(CAST(coalesce(year(elected_date), term_start_year) AS INTEGER),
-                         CAST(coalesce(term_end_year, term_start_year + 5) AS INTEGER) + 1)) AS term_year
-  FROM dim_deputy WHERE level = '县级'
-) d JOIN _k_years y ON y.year = d.term_year
-WHERE in_office(d.elected_date, d.term_start_year, d.term_end_year, d.status, d.status_date, make_date(y.year, 12, 31));
-
--- In-office deputies and those with a 履职档案 by 31 December, per year, level and unit (乡级: the township).
 CREATE OR REPLACE TABLE kpi_deputy_archive AS
-SELECT y.year, d.level, d.county_code, CASE WHEN d.level = '乡级' THEN d.township_code END AS township_code,
-  count(*) AS deputies,
-  count(*) FILTER (WHERE d.has_duty_archive AND (d.archive_date IS NULL OR d.archive_date <= make_date(y.year, 12, 31)))
-    AS archived
-FROM (
-  SELECT *, unnest(range(CAST(coalesce(year(elected_date), term_start_year) AS INTEGER),
-                         CAST(coalesce(term_end_year, term_start_year + 5) AS INTEGER) + 1)) AS term_year
-  FROM dim_deputy
-) d JOIN _k_years y ON y.year = d.term_year
-WHERE in_office(d.elected_date, d.term_start_year, d.term_end_year, d.status, d.status_date, make_date(y.year, 12, 31))
+WITH d AS (
+  SELECT level, county_code, CASE WHEN level = '乡级' THEN township_code END AS township_code,
+    office_first_year(elected_date, term_start_year) AS first_year,
+    office_last_year(term_start_year, term_end_year, status, status_date) AS last_year,
+    CASE WHEN has_duty_archive THEN coalesce(year(archive_date), 0) END AS archive_year, count(*) AS n
+  FROM dim_deputy GROUP BY ALL
+)
+SELECT y.year, d.level, d.county_code, d.township_code, CAST(sum(d.n) AS BIGINT) AS deputies,
+  CAST(coalesce(sum(d.n) FILTER (WHERE d.archive_year <= y.year), 0) AS BIGINT) AS archived
+FROM d JOIN _k_years y ON y.year BETWEEN d.first_year AND d.last_year
 GROUP BY ALL;
 
 -- Active 乡镇级 stations per year with their yearly row (NULL row = 未填报).

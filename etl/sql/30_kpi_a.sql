@@ -29,7 +29,7 @@ FROM _k_county c LEFT JOIN (
 ) b ON b.year = c.year AND b.county_code = c.county_code;
 
 -- partition: county_code
-CREATE OR REPLACE TABLE kpi_base_a AS
+CREATE OR REPLACE TEMP TABLE _k_base_a AS
 SELECT 'liuyou_rate' AS kpi_code, year, county_code, township_code,
   (i_organization + i_venue + i_staff + i_rules + i_equipment + i_funding = 6)::DOUBLE AS num, 1::DOUBLE AS den,
   (NOT has_l)::INT AS unrep, NULL::INT AS breach FROM _k_tu WHERE liuyou_scope

@@ -24,7 +24,7 @@ SELECT CAST(coalesce(year, year(start_date)) AS INTEGER) AS year, county_code,
 FROM fact_meeting WHERE event_type = '人代会';
 
 -- partition: county_code
-CREATE OR REPLACE TABLE kpi_base_b AS
+CREATE OR REPLACE TEMP TABLE _k_base_b AS
 SELECT 'congress_held_rate' AS kpi_code, year, county_code, township_code,
   (n_congress >= cfg('township_congress_min'))::DOUBLE AS num, 1::DOUBLE AS den, NULL::INT AS unrep,
   (n_congress < cfg('township_congress_min'))::INT AS breach FROM _k_um WHERE NOT is_street

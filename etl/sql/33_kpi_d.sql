@@ -26,11 +26,11 @@ LEFT JOIN (
   FROM v_suggestion WHERE level = '县级' AND status IS DISTINCT FROM '已撤回'
   GROUP BY ALL
 ) g ON g.year = c.year AND g.county_code = c.county_code
-LEFT JOIN (SELECT year, county_code, count(*) AS n_dep FROM kpi_deputy_year GROUP BY ALL) dp
+LEFT JOIN (SELECT year, county_code, sum(deputies) AS n_dep FROM kpi_deputy_archive WHERE level = '县级' GROUP BY ALL) dp
   ON dp.year = c.year AND dp.county_code = c.county_code;
 
 -- partition: county_code
-CREATE OR REPLACE TABLE kpi_base_d AS
+CREATE OR REPLACE TEMP TABLE _k_base_d AS
 SELECT 'on_time_reply_rate' AS kpi_code, year, county_code, NULL::VARCHAR AS township_code, on_time::DOUBLE AS num,
   n::DOUBLE AS den, NULL::INT AS unrep, late::INT AS breach FROM _k_sg
 UNION ALL SELECT 'closure_rate', year, county_code, NULL, closed, n, NULL, NULL FROM _k_sg

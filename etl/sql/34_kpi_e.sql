@@ -17,7 +17,7 @@ LEFT JOIN (  -- first 人大工作会议 of the current term (term_start_year �
 ) m ON m.county_code = c.county_code
 LEFT JOIN fact_budget b ON b.year = c.year AND b.county_code = c.county_code;
 
-CREATE OR REPLACE TABLE kpi_base_e AS
+CREATE OR REPLACE TEMP TABLE _k_base_e AS
 SELECT 'party_report_count' AS kpi_code, year, county_code, NULL::VARCHAR AS township_code, n_report::DOUBLE AS num,
   1::DOUBLE AS den, NULL::INT AS unrep, NULL::INT AS breach FROM _k_party
 UNION ALL SELECT 'party_report_rate', year, county_code, NULL, (n_report >= cfg('party_report_target'))::INT, 1, NULL, NULL

@@ -19,7 +19,7 @@ SELECT u.year, u.county_code, u.township_code, (r.unit_code IS NOT NULL)::INT
     ON r.year = u.year AND r.unit_code = u.township_code
   WHERE NOT u.is_street;
 
-CREATE OR REPLACE TABLE kpi_base_f AS
+CREATE OR REPLACE TEMP TABLE _k_base_f AS
 SELECT 'voting_coverage' AS kpi_code, year, county_code, township_code, held::DOUBLE AS num, 1::DOUBLE AS den,
   NULL::INT AS unrep, NULL::INT AS breach FROM _k_vote
 UNION ALL SELECT 'voting_coverage_county', year, county_code, NULL, held, 1, NULL, NULL FROM _k_vote WHERE township_code IS NULL

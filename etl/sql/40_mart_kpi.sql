@@ -1,6 +1,7 @@
 -- mart_kpi: every KPI for the city, each county and (where defined) each township, for every year with data.
--- Built per KPI family: mart_kpi_a..f from kpi_base_a..f (30–35_kpi_*.sql) and the family's codes (indicators.py),
--- so a publish rebuilds only the families whose inputs changed; mart_kpi is their union.
+-- Built per KPI family: mart_kpi_a..f from the build's base rows _k_base_a..f (30–35_kpi_*.sql, temporary:
+-- recomputing them is cheaper than storing them) and the family's codes (indicators.py), so a publish rebuilds
+-- only the families whose inputs changed; mart_kpi is their union.
 -- Base rows are unique per (kpi_code, year, county_code, township_code); township_code NULL = county grain.
 CREATE OR REPLACE TEMP MACRO _k_kpi_rows(base, codes) AS TABLE
 WITH b AS (SELECT * FROM query_table(base)),
@@ -52,17 +53,17 @@ SELECT kpi_code, kpi_ref, CAST(year AS INTEGER) AS year, level, unit_code, unit_
 FROM v;
 
 -- partition: county_code
-CREATE OR REPLACE TABLE mart_kpi_a AS FROM _k_kpi_rows('kpi_base_a', {{kpi_codes_a}});
+CREATE OR REPLACE TABLE mart_kpi_a AS FROM _k_kpi_rows('_k_base_a', {{kpi_codes_a}});
 -- partition: county_code
-CREATE OR REPLACE TABLE mart_kpi_b AS FROM _k_kpi_rows('kpi_base_b', {{kpi_codes_b}});
+CREATE OR REPLACE TABLE mart_kpi_b AS FROM _k_kpi_rows('_k_base_b', {{kpi_codes_b}});
 -- partition: county_code
-CREATE OR REPLACE TABLE mart_kpi_c AS FROM _k_kpi_rows('kpi_base_c', {{kpi_codes_c}});
+CREATE OR REPLACE TABLE mart_kpi_c AS FROM _k_kpi_rows('_k_base_c', {{kpi_codes_c}});
 -- partition: county_code
-CREATE OR REPLACE TABLE mart_kpi_d AS FROM _k_kpi_rows('kpi_base_d', {{kpi_codes_d}});
+CREATE OR REPLACE TABLE mart_kpi_d AS FROM _k_kpi_rows('_k_base_d', {{kpi_codes_d}});
 -- partition: county_code
-CREATE OR REPLACE TABLE mart_kpi_e AS FROM _k_kpi_rows('kpi_base_e', {{kpi_codes_e}});
+CREATE OR REPLACE TABLE mart_kpi_e AS FROM _k_kpi_rows('_k_base_e', {{kpi_codes_e}});
 -- partition: county_code
-CREATE OR REPLACE TABLE mart_kpi_f AS FROM _k_kpi_rows('kpi_base_f', {{kpi_codes_f}});
+CREATE OR REPLACE TABLE mart_kpi_f AS FROM _k_kpi_rows('_k_base_f', {{kpi_codes_f}});
 
 CREATE OR REPLACE VIEW mart_kpi AS
 SELECT * FROM mart_kpi_a

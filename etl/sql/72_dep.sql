@@ -17,21 +17,5 @@ FROM u JOIN cfg_station_standard c ON c.item_code = u.item_code
 GROUP BY ALL
 ORDER BY year, county_code, sort;
 
--- mart_points (履职积分 per deputy and year) is built in 32_kpi_c.sql, which reads it for K19/K22.
-
--- Histogram bins of the total (5-point bins, 0–95; 100 falls in the last bin) per county, level and year.
--- partition: county_code
-CREATE OR REPLACE TABLE mart_points_bin AS
-SELECT year, level, county_code,
-  CAST(least(greatest(floor(total_points / 5) * 5, 0), 95) AS INTEGER) AS bin_start, count(*) AS n
-FROM mart_points GROUP BY ALL
-ORDER BY year, county_code, level, bin_start;
-
--- Grade bands (履职好/较好/差) per county (is_total) and per 选区 township of the county.
--- partition: county_code
-CREATE OR REPLACE TABLE mart_points_grade AS
-SELECT year, level, county_code, township_code, grouping(township_code) = 1 AS is_total, grade, count(*) AS n,
-  sum(total_points) AS points_sum
-FROM mart_points
-GROUP BY GROUPING SETS ((year, level, county_code, grade), (year, level, county_code, township_code, grade))
-ORDER BY year, county_code, is_total DESC, township_code, level, grade;
+-- 履职积分 marts (mart_points_low, mart_points_bin, mart_points_grade) are built in 32_kpi_c.sql, from the
+-- build's _k_points that K19/K22 read too.

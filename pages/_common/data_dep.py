@@ -95,12 +95,11 @@ def low_scores(snap, year: int, county: str | None = None) -> pd.DataFrame:
     """Deputies below the pass line (约谈名单) of the city or one county."""
     order = "p.total_points, c.sort_order, p.deputy_id"  # lowest first: a cut list keeps the most urgent
     return data.listing(snap, """
-        SELECT p.deputy_id, p.name, p.level, c.county_name, t.township_name, p.total_points, q.total_points AS last_points,
+        SELECT p.deputy_id, p.name, p.level, c.county_name, t.township_name, p.total_points, p.last_points,
                p.grade, p.county_code
-        FROM mart_points p JOIN dim_county c USING (county_code)
+        FROM mart_points_low p JOIN dim_county c USING (county_code)
         LEFT JOIN dim_township t ON t.township_code = p.township_code
-        LEFT JOIN mart_points q ON q.deputy_id = p.deputy_id AND q.year = p.year - 1
-        WHERE p.year = ? AND NOT p.is_pass AND (? IS NULL OR p.county_code = ?)""", (year, county, county), order, order)
+        WHERE p.year = ? AND (? IS NULL OR p.county_code = ?)""", (year, county, county), order, order)
 
 
 # --- 建议办理 -------------------------------------------------------------------------------------------
