@@ -125,7 +125,7 @@ def step_publish(a: dict) -> dict:
     t0 = time.perf_counter()
     shutil.copyfile(src, tmp)
     t1 = time.perf_counter()
-    con = duckdb.connect(str(tmp))
+    con = duckdb.connect(str(tmp), config=publish.publish_config())  # as publish._finish connects
     per_file: dict[str, float] = {}
     marts.build_marts(con, per_file)
     t2 = time.perf_counter()
