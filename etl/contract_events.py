@@ -155,9 +155,12 @@ POINTS = Table("fact_deputy_points", "代表履职积分", "fact", (
     Rule("deputy_not_in_office", "deputy_id", "EXISTS (SELECT 1 FROM cur_dim_deputy d WHERE d.deputy_id = t.deputy_id AND NOT ("
          + DEPUTY_OK.format(on="make_date(t.year, 12, 31)") + " OR " + DEPUTY_OK.format(on="make_date(t.year, 1, 1)") + "))",
          "该代表在本年度不在任，不能记履职积分。"),
-    Rule("points_mismatch", "points", "t.points IS NOT NULL AND EXISTS (SELECT 1 FROM cur_cfg_points_rule r WHERE "
-         "r.item_code = t.item_code AND r.scheme_id = cfg_text('points_scheme') AND abs(t.points - CASE WHEN r.max_points IS NULL "
-         "THEN t.quantity * r.points_per_unit ELSE least(t.quantity * r.points_per_unit, r.max_points) END) > 0.05)",
+    # the rule's two values looked up by item only (least() skips a NULL 上限): a lookup that also read the row's
+    # 数量/得分 made DuckDB group all 43 M national rows by them first
+    Rule("points_mismatch", "points", "t.points IS NOT NULL AND abs(t.points - least(t.quantity * "
+         "(SELECT r.points_per_unit FROM cur_cfg_points_rule r WHERE r.item_code = t.item_code AND r.scheme_id = "
+         "cfg_text('points_scheme')), (SELECT r.max_points FROM cur_cfg_points_rule r WHERE r.item_code = t.item_code "
+         "AND r.scheme_id = cfg_text('points_scheme')))) > 0.05",
          "得分与“数量×每单位分值”（封顶后）不一致，请核对。", W),
 ), description="每名代表每年每个积分事项的数量与得分。", mode_note="按“年度+县区”整体替换。")
 
