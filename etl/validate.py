@@ -477,8 +477,12 @@ def _collect(con, files: list[FileReport]) -> tuple[list[Problem], dict[str, int
         problems.append(Problem(code, message, severity, row, table.column(col).header, value, files[fi].name, table.name))
     total = counts[ERROR] + counts[WARNING]
     if total > len(problems):
-        problems.append(Problem("too_many_problems", f"共发现{total}个问题，此处只列出前{len(problems)}个；"
-                                f"请先修正以上问题后重新上传。", ERROR if counts[ERROR] else WARNING))
+        if counts[ERROR]:
+            text = f"共发现{total}个问题，此处只列出前{len(problems)}个；请先修正以上问题后重新上传。"
+        else:  # warnings only: the batch can be published; the dashboard lists every warning afterwards
+            text = (f"共发现{total}条警告，此处只列出前{len(problems)}条；警告不阻止入库，发布后可在总览"
+                    f"和县区画像的“政策性提示”中查看全部。")
+        problems.append(Problem("too_many_problems", text, ERROR if counts[ERROR] else WARNING))
     return problems, counts
 
 

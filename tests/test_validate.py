@@ -175,3 +175,29 @@ def test_county_staff_cannot_send_other_counties_rows(wh):
     assert [p.code for p in batch.problems] == ["table_not_permitted"]
     batch.close()
     assert signature(wh) == before
+
+
+def test_a_long_list_says_whether_the_batch_can_still_be_published(wh, monkeypatch):
+    """More problems than are listed: with errors the list asks for a fix; with warnings only it says they do
+    not block the upload (the staff member must not think the file was refused)."""
+    from etl import validate
+    monkeypatch.setattr(validate, "MAX_LISTED", 3)
+    head = "年度,县区代码,机构名称,机构类型,实有工作人员数\r\n"
+    small = "".join(f"2024,990102,其他:机构{i},工作委员会,2\r\n" for i in range(6))  # 2 staff: a warning each
+    batch = publish.validate(wh, [("机构.csv", (head + small).encode("utf-8-sig"))])
+    try:
+        assert batch.ok
+        last = batch.problems[-1]
+        assert last.code == "too_many_problems" and last.severity == "warning"
+        assert "共发现6条警告" in last.message and "不阻止入库" in last.message and "重新上传" not in last.message
+    finally:
+        batch.close()
+    bad = small + "2024,990102,其他:机构X,小组,6\r\n"  # an error (no such 机构类型)
+    batch = publish.validate(wh, [("机构.csv", (head + bad).encode("utf-8-sig"))])
+    try:
+        assert not batch.ok
+        last = batch.problems[-1]
+        assert last.code == "too_many_problems" and last.severity == "error"
+        assert "共发现7个问题" in last.message and "请先修正以上问题后重新上传" in last.message
+    finally:
+        batch.close()
