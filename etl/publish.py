@@ -469,7 +469,7 @@ def _apply(batch: Batch, tmp: Path, ids: list[int], version: int, user: str) -> 
             if batch.modes.get(f.table) == schema.REPLACE and schema.BY_NAME[f.table].county_sql:
                 pairs = con.execute(f"SELECT DISTINCT year, county_code FROM scope_{f.table} ORDER BY ALL").fetchall()
                 scope = ";".join(f"{y}:{c}" for y, c in pairs)
-            warnings = sum(1 for q in batch.problems if q.file == f.name and q.severity == "warning")
+            warnings = batch.file_count(f.name, "warning")  # all of them, not only the listed ones
             con.execute("INSERT INTO new.meta_batch VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                         (ids[i], version, f.table, f.name, f.sha256, f.encoding, user, now(),
                          batch.modes.get(f.table), f.rows, warnings, scope))

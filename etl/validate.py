@@ -86,6 +86,13 @@ class Batch:
     modes: dict[str, str] = field(default_factory=dict)
     county: str | None = None           # restricted to one county's rows (县区填报员)
     checked: dict[str, int] = field(default_factory=dict)  # table -> staged rows whose keys duplicate_key checked
+    per_file: dict[str, dict[str, int]] = field(default_factory=dict)  # file name -> severity -> total (not capped)
+
+    def file_count(self, name: str, severity: str) -> int:
+        """Problems of one file, all of them (the listed ones stop at MAX_LISTED)."""
+        if name in self.per_file:
+            return self.per_file[name].get(severity, 0)
+        return sum(p.severity == severity for p in self.problems if p.file == name)
 
     @property
     def ok(self) -> bool:
@@ -267,6 +274,9 @@ def validate_batch(inputs: list[tuple[str, bytes | Path]], snapshot: Path | None
             return batch
         _check(con, files, snapshot, batch.modes, county)
         listed, counts = _collect(con, files)
+        batch.per_file = {files[fi].name: {} for fi in range(len(files))}
+        for fi, severity, n in con.execute("SELECT _file, severity, count(*) FROM problems GROUP BY ALL").fetchall():
+            batch.per_file[files[fi].name][severity] = n
         batch.checked = {t: con.execute(f"SELECT count(*) FROM stg_{t}").fetchone()[0] for t in batch.tables}
     except duckdb.OutOfMemoryException:
         con.close()     # nothing was written anywhere: say so in Chinese instead of failing
@@ -286,6 +296,7 @@ def validate_batch(inputs: list[tuple[str, bytes | Path]], snapshot: Path | None
             listed.append(Problem("no_rows", "文件只有表头，没有数据行：发布后不会改动任何数据。请确认选对了文件（或工作表）。",
                                   WARNING, file=f.name, table=f.table))
             counts[WARNING] += 1
+            batch.per_file.setdefault(f.name, {})[WARNING] = batch.per_file.get(f.name, {}).get(WARNING, 0) + 1
     batch.problems, batch.counts = listed, counts
     return batch
 

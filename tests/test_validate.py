@@ -190,6 +190,7 @@ def test_a_long_list_says_whether_the_batch_can_still_be_published(wh, monkeypat
         last = batch.problems[-1]
         assert last.code == "too_many_problems" and last.severity == "warning"
         assert "共发现6条警告" in last.message and "不阻止入库" in last.message and "重新上传" not in last.message
+        assert batch.file_count("机构.csv", "warning") == 6 and batch.file_count("机构.csv", "error") == 0  # not 3
     finally:
         batch.close()
     bad = small + "2024,990102,其他:机构X,小组,6\r\n"  # an error (no such 机构类型)
@@ -199,5 +200,6 @@ def test_a_long_list_says_whether_the_batch_can_still_be_published(wh, monkeypat
         last = batch.problems[-1]
         assert last.code == "too_many_problems" and last.severity == "error"
         assert "共发现7个问题" in last.message and "请先修正以上问题后重新上传" in last.message
+        assert batch.file_count("机构.csv", "error") == 1 and batch.file_count("机构.csv", "warning") == 6
     finally:
         batch.close()

@@ -327,8 +327,8 @@ def report_section(review: Review) -> None:
     files = pd.DataFrame([{"文件": f.name, "数据类型": schema.BY_NAME[f.table].label if f.table else "未识别",
                            "格式": FORMAT_ZH.get(f.fmt, f.fmt or "无法读取"),
                            "编码": ENCODING_ZH.get(f.encoding, "—" if f.fmt == "xlsx" else (f.encoding or "—")),
-                           "行数": f.rows, "错误": sum(q.severity == ERROR for q in batch.problems if q.file == f.name),
-                           "警告": sum(q.severity == WARNING for q in batch.problems if q.file == f.name)}
+                           "行数": f.rows, "错误": batch.file_count(f.name, ERROR),
+                           "警告": batch.file_count(f.name, WARNING)}
                           for f in batch.files])
     show_table(files)
     if errors:
